@@ -1,0 +1,65 @@
+# dkimpipe - plain GNU make. Targets: all install check demo bench asan clean.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+SBINDIR	 = $(PREFIX)/sbin
+MANDIR	 = $(PREFIX)/share/man
+VERSION	 = 0.1
+
+CC	?= cc
+PKGS	 = libcrypto libbsd-overlay
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lbsd)
+
+WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wpointer-arith -Wcast-qual -Wformat=2 -Werror
+HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT	?= -O2 -g
+CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) \
+	   $(PKG_CFLAGS) -DVERSION='"$(VERSION)"'
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now
+LDLIBS	+= $(PKG_LIBS)
+
+SRCS	 = $(wildcard src/*.c)
+OBJS	 = $(SRCS:.c=.o)
+
+all: dkimpipe
+
+dkimpipe: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+src/%.o: src/%.c $(wildcard src/*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+install: dkimpipe
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 dkimpipe $(DESTDIR)$(SBINDIR)/dkimpipe
+	install -m 644 man/dkimpipe.8 $(DESTDIR)$(MANDIR)/man8/dkimpipe.8
+	install -m 644 man/dkimpipe.conf.5 $(DESTDIR)$(MANDIR)/man5/dkimpipe.conf.5
+
+deps:
+	sh scripts/install-deps.sh
+
+# The README's two commands.
+demo: deps
+	$(MAKE) all
+	sh scripts/demo.sh
+
+check: deps
+	$(MAKE) all
+	bats tests
+
+bench: deps
+	$(MAKE) all
+	sh scripts/bench.sh
+
+# Sanitizer build, used by tests/90-sanitizers.bats.
+asan:
+	$(MAKE) clean
+	$(MAKE) OPT='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+	    HARDEN='-fPIE' LDFLAGS='-fsanitize=address,undefined -pie' all
+
+clean:
+	rm -f dkimpipe src/*.o
+
+.PHONY: all install deps demo check bench asan clean

@@ -1,0 +1,25 @@
+#!/bin/sh
+# install-deps.sh - install what dkimpipe needs to build, test and
+# benchmark, from Debian's packages. Does nothing when all are present.
+set -eu
+
+PKGS="build-essential pkg-config libssl-dev libbsd-dev openssl bats time
+python3 python3-dkim python3-nacl libmail-dkim-perl libnet-dns-perl
+opendkim opendkim-tools postfix dnsmasq-base faketime valgrind procps"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,161 @@
+/*
+ * cmd_sign - "dkimpipe sign": sign one message from a file or stdin and
+ * write it to stdout. Every -k key signs (several give several
+ * signatures). On any refusal nothing is written to stdout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "conf.h"
+#include "log.h"
+#include "signer.h"
+#include "xmem.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dkimpipe sign [-d domain -s selector -k keyfile [-a alg]]...\n"
+	    "\t[-c canon] [-h headers] [-o oversign] [-i identity] [-x seconds]\n"
+	    "\t[-t time] [-T tmpdir] [-U] [file]\n");
+	exit(EX_USAGE);
+}
+
+/* check_identity - i= must be the d= domain or a subdomain (RFC 6376) */
+static void
+check_identity(const struct conf *cf)
+{
+	const char *at, *d;
+	size_t i, n, dl;
+
+	if (cf->identity == NULL)
+		return;
+	if ((at = strrchr(cf->identity, '@')) == NULL)
+		log_fatal(EX_USAGE, "identity %s has no @", cf->identity);
+	n = strlen(at + 1);
+	for (i = 0; i < cf->nkeys; i++) {
+		d = cf->keys[i].domain;
+		dl = strlen(d);
+		if (!(n == dl && strcasecmp(at + 1, d) == 0) &&
+		    !(n > dl && at[n - dl] == '.' && strcasecmp(at + 1 + n - dl, d) == 0))
+			log_fatal(EX_USAGE, "identity %s is not in domain %s",
+			    cf->identity, d);
+	}
+}
+
+/* check_algs - keys must have the algorithm asked for with -a */
+static void
+check_algs(const struct conf *cf, const int *want)
+{
+	size_t i;
+
+	for (i = 0; i < cf->nkeys; i++)
+		if (want[i] >= 0 && (int)cf->keys[i].alg != want[i])
+			log_fatal(EX_CONFIG, "key file %s holds a %s key, not %s",
+			    cf->keys[i].keyfile, keys_alg_name(cf->keys[i].alg),
+			    keys_alg_name((enum alg)want[i]));
+}
+
+static long long
+number(const char *s, long long min, long long max, const char *what)
+{
+	const char *err;
+	long long v = strtonum(s, min, max, &err);
+
+	if (err != NULL)
+		log_fatal(EX_USAGE, "%s %s is %s", what, s, err);
+	return v;
+}
+
+int
+cmd_sign(int argc, char **argv)
+{
+	struct conf cf;
+	struct signed_msg m;
+	struct why why = { 0, "" };
+	const char *domain = NULL, *selector = NULL;
+	int want[CONF_MAXSIG], nextalg = -1, ch, fd = 0, rc;
+	enum alg alg;
+
+	conf_defaults(&cf);
+	cf.sign_all = 1;
+	while ((ch = getopt(argc, argv, "a:c:d:h:i:k:o:s:t:T:Ux:")) != -1) {
+		switch (ch) {
+		case 'a':
+			if (keys_alg_parse(optarg, &alg) < 0)
+				log_fatal(EX_USAGE, "unknown algorithm %s", optarg);
+			nextalg = (int)alg;
+			break;
+		case 'c':
+			if (conf_set_canon(&cf, optarg) < 0)
+				log_fatal(EX_USAGE, "bad canonicalization %s", optarg);
+			break;
+		case 'd':
+			domain = optarg;
+			break;
+		case 'h':
+			conf_set_list(&cf.hdrs, &cf.nhdrs, optarg);
+			break;
+		case 'i':
+			free(cf.identity);
+			cf.identity = xstrdup(optarg);
+			break;
+		case 'k':
+			if (domain == NULL || selector == NULL)
+				log_fatal(EX_USAGE, "-k %s needs -d and -s before it", optarg);
+			if (cf.nkeys == CONF_MAXSIG)
+				log_fatal(EX_USAGE, "at most %d keys", CONF_MAXSIG);
+			want[cf.nkeys] = nextalg;
+			nextalg = -1;
+			conf_add_key(&cf, optarg, domain, selector, optarg);
+			break;
+		case 'o':
+			conf_set_list(&cf.over, &cf.nover, optarg);
+			break;
+		case 's':
+			selector = optarg;
+			break;
+		case 't':
+			cf.now = (time_t)number(optarg, 1, 253402300799LL, "time");
+			break;
+		case 'T':
+			free(cf.tmpdir);
+			cf.tmpdir = xstrdup(optarg);
+			break;
+		case 'U':
+			cf.require_safe_keys = 0;
+			break;
+		case 'x':
+			cf.expire = (long)number(optarg, 1, 3650LL * 86400, "lifetime");
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (cf.nkeys == 0 || argc > 1)
+		usage();
+	check_identity(&cf);
+	if (conf_load_keys(&cf, &why) < 0)
+		log_fatal(why.status, "%s", why.text);
+	check_algs(&cf, want);
+	if (argc == 1 && (fd = open(argv[0], O_RDONLY | O_CLOEXEC)) < 0)
+		log_fatal(EX_NOINPUT, "cannot open %s: %s", argv[0], strerror(errno));
+	signer_init(&m, &cf);
+	rc = signer_run(&m, fd, &cf, &why);
+	if (rc == 0)
+		rc = signer_write(&m, STDOUT_FILENO, 1, &why);
+	signer_free(&m);
+	conf_free(&cf);
+	if (rc < 0)
+		log_fatal(why.status, "%s", why.text);
+	return EX_OK;
+}

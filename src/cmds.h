@@ -1,0 +1,9 @@
+/*
+ * cmds - the subcommands of dkimpipe; each returns an exit status.
+ */
+#ifndef CMDS_H
+#define CMDS_H
+
+int	cmd_sign(int, char **);
+
+#endif

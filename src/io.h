@@ -1,0 +1,13 @@
+/*
+ * io - read and write whole buffers on file descriptors, retrying on
+ * EINTR and short counts. No buffering, no policy.
+ */
+#ifndef IO_H
+#define IO_H
+
+#include <sys/types.h>
+
+ssize_t	io_read(int, void *, size_t);
+int	io_write_all(int, const void *, size_t);
+
+#endif

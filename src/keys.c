@@ -1,0 +1,144 @@
+/*
+ * keys - load a DKIM private key and say what it signs.
+ *
+ * A key file is PEM (PKCS#8 or traditional RSA). Before it is read, the
+ * open file is checked: when safety is required, it must be a regular
+ * file, not readable or writable by group or others, and owned by root
+ * or by the user running dkimpipe. RSA keys shorter than 1024 bits are
+ * refused (RFC 8301); Ed25519 keys sign ed25519-sha256 (RFC 8463).
+ * This module does not choose which key signs which message.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "keys.h"
+
+/* keys_check_stat - the safe-key rules on an open file's status */
+static int
+keys_check_stat(const char *path, const struct stat *st, int require_safe,
+    struct why *why)
+{
+	if (!S_ISREG(st->st_mode))
+		return why_set(why, EX_CONFIG, "key file %s is not a regular file", path);
+	if (!require_safe)
+		return 0;
+	if (st->st_mode & (S_IRWXG | S_IRWXO))
+		return why_set(why, EX_CONFIG,
+		    "key file %s is accessible by group or others (mode %04o); "
+		    "chmod 600 it or set require_safe_keys = no",
+		    path, (unsigned)(st->st_mode & 07777));
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return why_set(why, EX_CONFIG,
+		    "key file %s is owned by uid %u, not by root or uid %u; "
+		    "chown it or set require_safe_keys = no",
+		    path, (unsigned)st->st_uid, (unsigned)geteuid());
+	return 0;
+}
+
+/* keys_file_safe - apply the safe-key rules to a path */
+int
+keys_file_safe(const char *path, int require_safe, struct why *why)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return why_set(why, EX_NOINPUT, "cannot open key file %s: %s", path,
+		    strerror(errno));
+	return keys_check_stat(path, &st, require_safe, why);
+}
+
+/* keys_load - read and check one private key */
+EVP_PKEY *
+keys_load(const char *path, int require_safe, struct why *why)
+{
+	struct stat st;
+	EVP_PKEY *pkey;
+	FILE *fp;
+	enum alg alg;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		why_set(why, EX_NOINPUT, "cannot open key file %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		why_set(why, EX_NOINPUT, "cannot stat key file %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (keys_check_stat(path, &st, require_safe, why) < 0) {
+		close(fd);
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		why_set(why, EX_TEMPFAIL, "cannot read key file %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	pkey = PEM_read_PrivateKey(fp, NULL, NULL, (void *)"");
+	fclose(fp);
+	if (pkey == NULL) {
+		ERR_clear_error();
+		why_set(why, EX_CONFIG, "key file %s holds no usable PEM private key",
+		    path);
+		return NULL;
+	}
+	if (keys_alg(pkey, path, &alg, why) < 0) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	return pkey;
+}
+
+/* keys_alg - the signing algorithm a key implies */
+int
+keys_alg(const EVP_PKEY *pkey, const char *path, enum alg *alg,
+    struct why *why)
+{
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_RSA:
+		if (EVP_PKEY_get_bits(pkey) < RSA_MIN_BITS)
+			return why_set(why, EX_CONFIG,
+			    "key file %s: RSA key has %d bits; RFC 8301 requires at least %d",
+			    path, EVP_PKEY_get_bits(pkey), RSA_MIN_BITS);
+		*alg = ALG_RSA_SHA256;
+		return 0;
+	case EVP_PKEY_ED25519:
+		*alg = ALG_ED25519_SHA256;
+		return 0;
+	default:
+		return why_set(why, EX_CONFIG,
+		    "key file %s: key type is neither RSA nor Ed25519", path);
+	}
+}
+
+const char *
+keys_alg_name(enum alg alg)
+{
+	return alg == ALG_RSA_SHA256 ? "rsa-sha256" : "ed25519-sha256";
+}
+
+/* keys_alg_parse - algorithm from its DKIM name; -1 if unknown */
+int
+keys_alg_parse(const char *name, enum alg *alg)
+{
+	if (strcmp(name, "rsa-sha256") == 0)
+		*alg = ALG_RSA_SHA256;
+	else if (strcmp(name, "ed25519-sha256") == 0)
+		*alg = ALG_ED25519_SHA256;
+	else
+		return -1;
+	return 0;
+}

@@ -1,0 +1,21 @@
+/*
+ * log - the one way dkimpipe reports: stderr for the command line,
+ * stderr and syslog (facility mail) for delivery modes.
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdarg.h>
+
+#define LOG_TO_STDERR	1
+#define LOG_TO_SYSLOG	2
+
+void	log_open(int);
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_fatal(int, const char *, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+void	log_sanitize(char *, const char *, size_t);
+
+#endif

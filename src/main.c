@@ -1,0 +1,50 @@
+/*
+ * dkimpipe - DKIM signer for Postfix pipe(8) and for shell scripts.
+ *
+ * main only dispatches to a subcommand; see dkimpipe(8).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cmds.h"
+
+#ifndef VERSION
+#define VERSION "dev"
+#endif
+
+static const struct {
+	const char	*name;
+	int		(*run)(int, char **);
+} cmds[] = {
+	{ "sign", cmd_sign },
+};
+
+static int
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: dkimpipe sign [-d domain -s selector -k keyfile]... [options] [file]\n"
+	    "       dkimpipe version\n");
+	return EX_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2)
+		return usage();
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("dkimpipe %s\n", VERSION);
+		return EX_OK;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "dkimpipe: unknown command %s\n", argv[1]);
+	return usage();
+}

@@ -1,0 +1,22 @@
+/*
+ * sign - make one DKIM-Signature header field for a parsed header and a
+ * body hash.
+ */
+#ifndef SIGN_H
+#define SIGN_H
+
+#include <time.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "header.h"
+#include "why.h"
+
+int	sign_field(struct buf *, const struct conf *, const struct sigsel *,
+	    const struct header *, const unsigned char[32], time_t,
+	    struct why *);
+int	sign_b(struct buf *, const struct conf *, const struct sigkey *,
+	    const struct header *, const char *, const char *, size_t,
+	    struct why *);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * signer - sign one message read from a file descriptor.
+ *
+ * The whole input goes to the spool, unchanged. The header block is
+ * collected and parsed as soon as it is complete; then the keys for the
+ * From address are chosen and the body is canonicalized and hashed while
+ * it streams in. When the message cannot be signed (refusal, no key) the
+ * rest of the input is still spooled, so that a caller can pass the
+ * message on unsigned. Nothing is written anywhere until signer_write().
+ * This module does not decide exit codes or log; it reports an outcome
+ * and a reason.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "canon.h"
+#include "io.h"
+#include "sign.h"
+#include "signer.h"
+#include "xmem.h"
+
+#define READ_CHUNK	(64 * 1024)
+
+void
+signer_init(struct signed_msg *m, const struct conf *cf)
+{
+	memset(m, 0, sizeof(*m));
+	spool_init(&m->spool, cf->tmpdir);
+	header_init(&m->hdr);
+	buf_init(&m->sigs);
+}
+
+void
+signer_free(struct signed_msg *m)
+{
+	spool_free(&m->spool);
+	header_free(&m->hdr);
+	buf_free(&m->sigs);
+}
+
+/* begin_body - header complete: check it and choose the keys */
+static int
+begin_body(struct signed_msg *m, const struct conf *cf, struct why *why)
+{
+	if (header_parse(&m->hdr, why) < 0 ||
+	    header_from(&m->hdr, m->addr, sizeof(m->addr), m->domain,
+	    sizeof(m->domain), why) < 0) {
+		m->outcome = OUT_REFUSED;
+		return -1;
+	}
+	m->nsel = conf_select(cf, m->addr, m->domain, m->sel, CONF_MAXSIG);
+	m->outcome = m->nsel > 0 ? OUT_SIGNED : OUT_NOKEY;
+	return 0;
+}
+
+/* make_sigs - one signature field per selected key */
+static int
+make_sigs(struct signed_msg *m, const struct conf *cf,
+    const unsigned char bh[32], struct why *why)
+{
+	time_t t = cf->now ? cf->now : time(NULL);
+	size_t i;
+
+	for (i = 0; i < m->nsel; i++)
+		if (sign_field(&m->sigs, cf, &m->sel[i], &m->hdr, bh, t, why) < 0)
+			return -1;
+	return 0;
+}
+
+/* read_all - spool the input, hashing the body when there are keys */
+static int
+read_all(struct signed_msg *m, int fd, const struct conf *cf,
+    struct bodyhash *bh, struct why *why)
+{
+	char *chunk = xmalloc(READ_CHUNK);
+	struct why refusal = { 0, "" };
+	ssize_t r;
+	size_t off;
+	int hashing = 0, rc = 0;
+
+	while ((r = io_read(fd, chunk, READ_CHUNK)) > 0) {
+		if ((rc = spool_write(&m->spool, chunk, (size_t)r, why)) < 0)
+			break;
+		off = 0;
+		if (!m->hdr.done) {
+			off = header_feed(&m->hdr, chunk, (size_t)r);
+			if (m->hdr.done && begin_body(m, cf, &refusal) == 0)
+				hashing = m->outcome == OUT_SIGNED;
+		}
+		if (hashing && off < (size_t)r)
+			bodyhash_update(bh, chunk + off, (size_t)r - off);
+	}
+	free(chunk);
+	if (rc < 0)
+		return -1;
+	if (r < 0)
+		return why_set(why, EX_IOERR, "cannot read message: %m");
+	if (!m->hdr.done) {
+		m->hdr.done = 1;
+		(void)begin_body(m, cf, &refusal);
+	}
+	if (m->outcome == OUT_REFUSED) {
+		*why = refusal;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * signer_run - read a whole message from fd and sign it. Returns 0 when
+ * the outcome is OUT_SIGNED or OUT_NOKEY, else -1 with the reason.
+ */
+int
+signer_run(struct signed_msg *m, int fd, const struct conf *cf,
+    struct why *why)
+{
+	struct bodyhash bh;
+	unsigned char digest[32];
+	int rc;
+
+	bodyhash_init(&bh, cf->bcanon);
+	rc = read_all(m, fd, cf, &bh, why);
+	if (rc == 0 && m->outcome == OUT_SIGNED) {
+		bodyhash_final(&bh, digest);
+		rc = make_sigs(m, cf, digest, why);
+	}
+	bodyhash_free(&bh);
+	if (rc < 0 && m->outcome != OUT_REFUSED) {
+		m->outcome = OUT_FAILED;
+		buf_reset(&m->sigs);
+	}
+	return rc;
+}
+
+/*
+ * signer_write - write the message to fd: with the signature fields in
+ * front when with_sigs is set, else exactly as it was read.
+ */
+int
+signer_write(struct signed_msg *m, int fd, int with_sigs, struct why *why)
+{
+	if (with_sigs && m->sigs.len > 0 &&
+	    io_write_all(fd, m->sigs.data, m->sigs.len) < 0)
+		return why_set(why, EX_IOERR, "write error: %m");
+	return spool_copy(&m->spool, fd, why);
+}

@@ -1,0 +1,35 @@
+# helper.bash - shared setup for dkimpipe's bats tests.
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+DKIMPIPE=${DKIMPIPE:-$TOP/dkimpipe}
+LIB=$TOP/tests/lib
+PY=/usr/bin/python3
+T0=1795400000		# fixed t= so signatures are reproducible
+
+# mkkeys DIR - an rsa-2048 key "rsa" (selector r1) and an ed25519 key
+# "ed" (selector e1) for example.com, made with openssl, and DIR/keys.txt
+# holding their public records for the verifiers.
+mkkeys() {
+	local d=$1
+	mkdir -p "$d"
+	openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:2048 -out "$d/rsa.pem" 2>/dev/null
+	openssl genpkey -algorithm ed25519 -out "$d/ed.pem" 2>/dev/null
+	chmod 600 "$d"/*.pem
+	{
+		printf 'r1._domainkey.example.com v=DKIM1; k=rsa; p=%s\n' \
+		    "$(openssl pkey -in "$d/rsa.pem" -pubout -outform DER | base64 -w0)"
+		printf 'e1._domainkey.example.com v=DKIM1; k=ed25519; p=%s\n' \
+		    "$(openssl pkey -in "$d/ed.pem" -pubout -outform DER | tail -c 32 | base64 -w0)"
+	} > "$d/keys.txt"
+}
+
+# signatures FILE - the DKIM-Signature fields of a message, unfolded
+signatures() {
+	sed -n '/^\r\{0,1\}$/q;p' "$1" | tr -d '\r' |
+	    awk '/^[^ \t]/{if(s)print s; s=""} /^[Dd][Kk][Ii][Mm]-[Ss]ignature:/{s=$0; next} /^[ \t]/{if(s)s=s $0} END{if(s)print s}'
+}
+
+# tag FILE NAME - the value of tag NAME in the first signature
+tag() {
+	signatures "$1" | head -n 1 | tr -d ' \t' | tr ';' '\n' | sed -n "s/^$2=//p"
+}
