@@ -69,7 +69,10 @@ conf_free(struct conf *cf)
 	for (i = 0; i < cf->nsigs; i++) {
 		free(cf->sigs[i].pattern);
 		free(cf->sigs[i].keyname);
+		free(cf->sigs[i].identity);
 	}
+	free(cf->keytable);
+	free(cf->signingtable);
 	free(cf->sigs);
 	free(cf->identity);
 	free(cf->tmpdir);
@@ -160,9 +163,9 @@ conf_load_keys(struct conf *cf, struct why *why)
 	return 0;
 }
 
-/* find_key - a key by KeyTable name */
-static struct sigkey *
-find_key(const struct conf *cf, const char *name)
+/* conf_find_key - a key by KeyTable name */
+struct sigkey *
+conf_find_key(const struct conf *cf, const char *name)
 {
 	size_t i;
 
@@ -172,57 +175,147 @@ find_key(const struct conf *cf, const char *name)
 	return NULL;
 }
 
-/*
- * sig_match - does a SigningTable pattern match this address? Without
- * refile: the full address, then the domain, then (with subdomains) each
- * parent domain, like OpenDKIM's plain-file lookups. With refile: a
- * glob matched against the whole address, case-insensitively.
- */
-static int
-sig_match(const struct conf *cf, const char *pat, const char *addr,
-    const char *domain)
+/* sel_add - choose key k for this message; "%" means the From domain */
+static size_t
+sel_add(struct sigsel *out, size_t n, size_t max, const struct sigkey *k,
+    const char *ident, const char *domain)
 {
-	const char *d;
+	char *pct;
+	size_t i;
 
-	if (cf->refile)
-		return fnmatch(pat, addr, FNM_CASEFOLD) == 0;
-	if (strcasecmp(pat, addr) == 0 || strcasecmp(pat, domain) == 0)
-		return 1;
-	if (!cf->subdomains)
-		return 0;
-	for (d = strchr(domain, '.'); d != NULL; d = strchr(d + 1, '.'))
-		if (strcasecmp(pat, d + 1) == 0 ||
-		    (pat[0] == '.' && strcasecmp(pat, d) == 0))
-			return 1;
-	return 0;
+	if (k == NULL || n >= max)
+		return n;
+	for (i = 0; i < n; i++)
+		if (out[i].key == k)
+			return n;	/* one signature per key */
+	memset(&out[n], 0, sizeof(out[n]));
+	out[n].key = k;
+	out[n].domain = strcmp(k->domain, "%") == 0 ? domain : k->domain;
+	if (ident != NULL) {
+		strlcpy(out[n].identity, ident, sizeof(out[n].identity));
+		if ((pct = strchr(out[n].identity, '%')) != NULL) {
+			*pct = '\0';
+			strlcat(out[n].identity, domain, sizeof(out[n].identity));
+			strlcat(out[n].identity, ident + (pct - out[n].identity) + 1,
+			    sizeof(out[n].identity));
+		}
+	}
+	return n + 1;
+}
+
+/* sig_lookup - plain-table lookup of one key string, in file order */
+static size_t
+sig_lookup(const struct conf *cf, const char *key, const char *domain,
+    struct sigsel *out, size_t n, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < cf->nsigs && n < max; i++) {
+		if (strcasecmp(cf->sigs[i].pattern, key) != 0)
+			continue;
+		n = sel_add(out, n, max, conf_find_key(cf, cf->sigs[i].keyname),
+		    cf->sigs[i].identity, domain);
+		if (!cf->multisig)
+			break;
+	}
+	return n;
 }
 
 /*
- * conf_select - the keys that sign mail from addr@domain, at most max,
- * each with its d=: a KeyTable "%" domain is replaced by the From
- * domain. Returns how many.
+ * plain_select - OpenDKIM's order for non-regex tables: user@host, host,
+ * user@.parent for each parent domain, .parent for each, user@*, *.
+ * Only the first match counts unless multiple_signatures is set.
+ */
+static size_t
+plain_select(const struct conf *cf, const char *addr, const char *domain,
+    struct sigsel *out, size_t max)
+{
+	char key[600], user[512];
+	const char *d;
+	size_t n = 0, ulen = strcspn(addr, "@"), pass;
+
+	snprintf(user, sizeof(user), "%.*s", (int)ulen, addr);
+	for (pass = 0; pass < 6 && (n == 0 || cf->multisig); pass++) {
+		switch (pass) {
+		case 0:
+			n = sig_lookup(cf, addr, domain, out, n, max);
+			break;
+		case 1:
+			n = sig_lookup(cf, domain, domain, out, n, max);
+			break;
+		case 2:
+		case 3:
+			for (d = domain; (d = strchr(d, '.')) != NULL &&
+			    (n == 0 || cf->multisig); d++) {
+				snprintf(key, sizeof(key), "%s%s", pass == 2 ? user : "", pass == 2 ? "@" : "");
+				strlcat(key, d, sizeof(key));
+				n = sig_lookup(cf, key, domain, out, n, max);
+			}
+			break;
+		case 4:
+			snprintf(key, sizeof(key), "%s@*", user);
+			n = sig_lookup(cf, key, domain, out, n, max);
+			break;
+		case 5:
+			n = sig_lookup(cf, "*", domain, out, n, max);
+			break;
+		}
+	}
+	return n;
+}
+
+/*
+ * conf_select - the keys that sign mail from addr (domain is its
+ * lower-case domain), at most max; returns how many. Keys are not
+ * loaded here (see conf_sel_key).
  */
 size_t
 conf_select(const struct conf *cf, const char *addr, const char *domain,
     struct sigsel *out, size_t max)
 {
-	const struct sigkey *k;
 	size_t i, n = 0;
 
 	if (cf->sign_all) {
-		for (i = 0; i < cf->nkeys && n < max; i++, n++) {
-			out[n].key = &cf->keys[i];
-			out[n].domain = cf->keys[i].domain;
-		}
+		for (i = 0; i < cf->nkeys; i++)
+			n = sel_add(out, n, max, &cf->keys[i], cf->identity, domain);
 		return n;
 	}
-	for (i = 0; i < cf->nsigs && n < max; i++) {
-		if (!sig_match(cf, cf->sigs[i].pattern, addr, domain) ||
-		    (k = find_key(cf, cf->sigs[i].keyname)) == NULL)
-			continue;
-		out[n].key = k;
-		out[n].domain = strcmp(k->domain, "%") == 0 ? domain : k->domain;
-		n++;
-	}
+	if (!cf->refile)
+		return plain_select(cf, addr, domain, out, max);
+	for (i = 0; i < cf->nsigs && (n == 0 || cf->multisig); i++)
+		if (fnmatch(cf->sigs[i].pattern, addr, FNM_CASEFOLD) == 0)
+			n = sel_add(out, n, max, conf_find_key(cf, cf->sigs[i].keyname),
+			    cf->sigs[i].identity, domain);
 	return n;
+}
+
+/* conf_sel_key - make sure a chosen key is loaded, for this message */
+int
+conf_sel_key(struct sigsel *sel, const struct conf *cf, struct why *why)
+{
+	if (sel->pkey != NULL)
+		return 0;
+	if (sel->key->pkey != NULL) {
+		sel->pkey = sel->key->pkey;
+		sel->alg = sel->key->alg;
+		return 0;
+	}
+	if ((sel->pkey = keys_load(sel->key->keyfile, cf->require_safe_keys,
+	    why)) == NULL)
+		return -1;
+	sel->owned = 1;
+	return keys_alg(sel->pkey, sel->key->keyfile, &sel->alg, why);
+}
+
+void
+conf_sel_free(struct sigsel *sel, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (sel[i].owned)
+			EVP_PKEY_free(sel[i].pkey);
+		sel[i].pkey = NULL;
+		sel[i].owned = 0;
+	}
 }

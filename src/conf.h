@@ -23,16 +23,21 @@ struct sigkey {
 	enum alg	 alg;
 };
 
-/* one chosen key for one message: the key and its d= */
+/* one chosen key for one message: the key, its d= and i= */
 struct sigsel {
 	const struct sigkey	*key;
-	const char		*domain;
+	const char		*domain;	/* d= */
+	char			 identity[320];	/* i=, "" for none */
+	EVP_PKEY		*pkey;		/* key->pkey, or loaded for this message */
+	int			 owned;		/* pkey is ours to free */
+	enum alg		 alg;
 };
 
-/* SigningTable entry: pattern -> KeyTable name */
+/* SigningTable entry: pattern -> KeyTable name [signer identity] */
 struct signent {
 	char		*pattern;	/* address, domain, or refile glob */
 	char		*keyname;
+	char		*identity;	/* optional i=, "%" = From domain */
 	size_t		 lineno;
 };
 
@@ -54,6 +59,10 @@ struct conf {
 	int		 sign_all;	/* every key signs every message */
 	int		 subdomains;	/* a domain's key signs its subdomains */
 	int		 refile;	/* SigningTable holds refile: patterns */
+	int		 multisig;	/* all SigningTable matches sign */
+	int		 log_to;	/* LOG_TO_* bits */
+	char		*keytable;	/* file names, for messages */
+	char		*signingtable;
 	struct sigkey	*keys;
 	size_t		 nkeys;
 	struct signent	*sigs;
@@ -74,5 +83,8 @@ struct sigkey *conf_add_key(struct conf *, const char *, const char *,
 int	conf_load_keys(struct conf *, struct why *);
 size_t	conf_select(const struct conf *, const char *, const char *,
 	    struct sigsel *, size_t);
+int	conf_sel_key(struct sigsel *, const struct conf *, struct why *);
+void	conf_sel_free(struct sigsel *, size_t);
+struct sigkey *conf_find_key(const struct conf *, const char *);
 
 #endif

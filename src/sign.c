@@ -185,7 +185,7 @@ hash_fields(struct buf *data, const struct conf *cf, const struct header *h,
 
 /* sign_digest - sign a SHA-256 digest with the key's algorithm */
 static int
-sign_digest(const struct sigkey *k, const unsigned char *dg, unsigned char *sig,
+sign_digest(const struct sigsel *k, const unsigned char *dg, unsigned char *sig,
     size_t *siglen, struct why *why)
 {
 	EVP_PKEY_CTX *pc = NULL;
@@ -208,7 +208,7 @@ sign_digest(const struct sigkey *k, const unsigned char *dg, unsigned char *sig,
 	if (!ok) {
 		ERR_clear_error();
 		return why_set(why, EX_SOFTWARE, "signing with key %s failed",
-		    k->keyfile);
+		    k->key->keyfile);
 	}
 	return 0;
 }
@@ -233,14 +233,14 @@ sign_tags(struct fold *f, const struct conf *cf, const struct sigsel *sel,
 	buf_adds(f->out, "DKIM-Signature:");
 	f->col = strlen("DKIM-Signature:");
 	buf_printf(&tag, "v=1; a=%s; c=%s/%s; d=%s; s=%s; t=%lld;",
-	    keys_alg_name(sel->key->alg),
+	    keys_alg_name(sel->alg),
 	    cf->hcanon == CANON_SIMPLE ? "simple" : "relaxed",
 	    cf->bcanon == CANON_SIMPLE ? "simple" : "relaxed",
 	    sel->domain, sel->key->selector, (long long)t);
 	if (cf->expire > 0)
 		buf_printf(&tag, " x=%lld;", (long long)t + cf->expire);
-	if (cf->identity != NULL)
-		buf_printf(&tag, " i=%s;", cf->identity);
+	if (sel->identity[0] != '\0')
+		buf_printf(&tag, " i=%s;", sel->identity);
 	for (p = tag.data; *p != '\0'; p += len + (p[len] == ' ')) {
 		len = strcspn(p, " ");
 		fold_tok(f, p, len, 1);
@@ -269,7 +269,7 @@ sign_tags(struct fold *f, const struct conf *cf, const struct sigsel *sel,
  * (field, n bytes) and lists the header names hl.
  */
 int
-sign_b(struct buf *b, const struct conf *cf, const struct sigkey *k,
+sign_b(struct buf *b, const struct conf *cf, const struct sigsel *k,
     const struct header *h, const char *hl, const char *field, size_t n,
     struct why *why)
 {
@@ -280,7 +280,7 @@ sign_b(struct buf *b, const struct conf *cf, const struct sigkey *k,
 	int rc = 0;
 
 	if (EVP_PKEY_get_size(k->pkey) > (int)sizeof(sig))
-		return why_set(why, EX_CONFIG, "key %s is too large", k->keyfile);
+		return why_set(why, EX_CONFIG, "key %s is too large", k->key->keyfile);
 	buf_init(&data);
 	hash_fields(&data, cf, h, hl);
 	canon_header(&data, cf->hcanon, field, n);
@@ -313,7 +313,7 @@ sign_field(struct buf *out, const struct conf *cf, const struct sigsel *sel,
 	f.out = &field;
 	f.eol = h->crlf ? "\r\n" : "\n";
 	sign_tags(&f, cf, sel, hl.data, bh64, t);
-	rc = sign_b(&b, cf, sel->key, h, hl.data, field.data, field.len, why);
+	rc = sign_b(&b, cf, sel, h, hl.data, field.data, field.len, why);
 	if (rc == 0) {
 		fold_split(&f, b.data, b.len, "");
 		buf_adds(&field, f.eol);

@@ -15,7 +15,7 @@
 int	sign_field(struct buf *, const struct conf *, const struct sigsel *,
 	    const struct header *, const unsigned char[32], time_t,
 	    struct why *);
-int	sign_b(struct buf *, const struct conf *, const struct sigkey *,
+int	sign_b(struct buf *, const struct conf *, const struct sigsel *,
 	    const struct header *, const char *, const char *, size_t,
 	    struct why *);
 

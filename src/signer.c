@@ -35,6 +35,7 @@ signer_init(struct signed_msg *m, const struct conf *cf)
 void
 signer_free(struct signed_msg *m)
 {
+	conf_sel_free(m->sel, m->nsel);
 	spool_free(&m->spool);
 	header_free(&m->hdr);
 	buf_free(&m->sigs);
@@ -52,6 +53,18 @@ begin_body(struct signed_msg *m, const struct conf *cf, struct why *why)
 	}
 	m->nsel = conf_select(cf, m->addr, m->domain, m->sel, CONF_MAXSIG);
 	m->outcome = m->nsel > 0 ? OUT_SIGNED : OUT_NOKEY;
+	return 0;
+}
+
+/* load_keys - load the chosen keys that are not loaded yet */
+static int
+load_keys(struct signed_msg *m, const struct conf *cf, struct why *why)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsel; i++)
+		if (conf_sel_key(&m->sel[i], cf, why) < 0)
+			return -1;
 	return 0;
 }
 
@@ -86,8 +99,13 @@ read_all(struct signed_msg *m, int fd, const struct conf *cf,
 		off = 0;
 		if (!m->hdr.done) {
 			off = header_feed(&m->hdr, chunk, (size_t)r);
-			if (m->hdr.done && begin_body(m, cf, &refusal) == 0)
+			if (m->hdr.done && begin_body(m, cf, &refusal) == 0) {
+				if (load_keys(m, cf, why) < 0) {
+					rc = -1;
+					break;
+				}
 				hashing = m->outcome == OUT_SIGNED;
+			}
 		}
 		if (hashing && off < (size_t)r)
 			bodyhash_update(bh, chunk + off, (size_t)r - off);
@@ -99,7 +117,8 @@ read_all(struct signed_msg *m, int fd, const struct conf *cf,
 		return why_set(why, EX_IOERR, "cannot read message: %m");
 	if (!m->hdr.done) {
 		m->hdr.done = 1;
-		(void)begin_body(m, cf, &refusal);
+		if (begin_body(m, cf, &refusal) == 0 && load_keys(m, cf, why) < 0)
+			return -1;
 	}
 	if (m->outcome == OUT_REFUSED) {
 		*why = refusal;

@@ -76,6 +76,7 @@ main(int argc, char **argv)
 	struct header h;
 	struct conf cf;
 	struct sigkey key;
+	struct sigsel sel;
 	struct bodyhash bh;
 	struct why why;
 	struct buf b, field;
@@ -119,7 +120,11 @@ main(int argc, char **argv)
 		if (bpos[0] == 'b' && bpos[1] == '=' && strchr("; \t\n", bpos[-1]))
 			break;
 	buf_init(&b);
-	if (sign_b(&b, &cf, &key, &h, hl, field.data,
+	memset(&sel, 0, sizeof(sel));
+	sel.key = &key;
+	sel.pkey = key.pkey;
+	sel.alg = key.alg;
+	if (sign_b(&b, &cf, &sel, &h, hl, field.data,
 	    (size_t)(bpos + 2 - field.data), &why) < 0)
 		return fprintf(stderr, "%s\n", why.text), 2;
 	printf("bh=%s %s\nb=%s %s\n", bh64, theirs_bh, b.data, theirs_b);
