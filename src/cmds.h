@@ -4,6 +4,8 @@
 #ifndef CMDS_H
 #define CMDS_H
 
+int	cmd_check(int, char **);
+int	cmd_deliver(int, char **);
 int	cmd_sign(int, char **);
 
 #endif

@@ -19,6 +19,8 @@ static const struct {
 	int		(*run)(int, char **);
 } cmds[] = {
 	{ "sign", cmd_sign },
+	{ "deliver", cmd_deliver },
+	{ "check", cmd_check },
 };
 
 static int
@@ -26,6 +28,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: dkimpipe sign [-d domain -s selector -k keyfile]... [options] [file]\n"
+	    "       dkimpipe deliver [-c config] [-q queue_id] -f sender -- recipient...\n"
+	    "       dkimpipe check [-c config]\n"
 	    "       dkimpipe version\n");
 	return EX_USAGE;
 }

@@ -1,0 +1,127 @@
+/*
+ * resubmit - hand a message back to Postfix.
+ *
+ * Runs sendmail_path with execv, never a shell, as
+ *	sendmail -G -i -f SENDER -- RECIPIENT...
+ * writing the (signed or unsigned) message to its stdin, and waits for
+ * it. Exit status 0 means Postfix has the message: success. Anything
+ * else (cannot run, killed, non-zero exit) is EX_TEMPFAIL, so that the
+ * caller leaves the message in Postfix's queue. Any mode may call this.
+ *
+ * The one piece of global state is the pid of the running sendmail, for
+ * the time-limit signal handler: on SIGALRM it reports success if
+ * sendmail has already exited 0, else kills it and exits EX_TEMPFAIL.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "resubmit.h"
+#include "xmem.h"
+
+static volatile pid_t sendmail_pid;
+
+/* on_alarm - time limit reached: never exit 75 after sendmail said 0 */
+static void
+on_alarm(int sig)
+{
+	pid_t pid = sendmail_pid;
+	int status;
+
+	(void)sig;
+	if (pid > 0) {
+		if (waitpid(pid, &status, WNOHANG) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
+			_exit(EX_OK);
+		kill(pid, SIGKILL);
+	}
+	(void)!write(STDOUT_FILENO, "4.4.7 dkimpipe: time limit exceeded\n", 36);
+	_exit(EX_TEMPFAIL);
+}
+
+/* resubmit_alarm - limit the whole run to this many seconds */
+void
+resubmit_alarm(int seconds)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((unsigned)seconds);
+}
+
+/* child - in the child: stdin from the pipe, then exec sendmail */
+static void
+child(const struct conf *cf, const char *sender, char **rcpt, size_t n, int fd)
+{
+	static char opt_g[] = "-G", opt_i[] = "-i", opt_f[] = "-f", dashes[] = "--";
+	char **argv = xcalloc(n + 7, sizeof(*argv));
+	char *from = xstrdup(sender);
+	size_t i, a = 0;
+
+	if (fd != STDIN_FILENO) {
+		if (dup2(fd, STDIN_FILENO) < 0)
+			_exit(EX_OSERR);
+		close(fd);
+	}
+	argv[a++] = cf->sendmail_path;
+	argv[a++] = opt_g;
+	argv[a++] = opt_i;
+	argv[a++] = opt_f;
+	argv[a++] = from;
+	argv[a++] = dashes;
+	for (i = 0; i < n; i++)
+		argv[a++] = rcpt[i];
+	argv[a] = NULL;
+	execv(cf->sendmail_path, argv);
+	_exit(127);
+}
+
+/* resubmit - run sendmail and feed it the message */
+int
+resubmit(const struct conf *cf, const char *sender, char **rcpt, size_t n,
+    struct signed_msg *m, int with_sigs, struct why *why)
+{
+	struct why werr;
+	int fds[2], status, wrote;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return why_set(why, EX_TEMPFAIL, "cannot create pipe: %s", strerror(errno));
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return why_set(why, EX_TEMPFAIL, "cannot fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		close(fds[1]);
+		child(cf, sender, rcpt, n, fds[0]);
+	}
+	sendmail_pid = pid;
+	close(fds[0]);
+	wrote = signer_write(m, fds[1], with_sigs, &werr);
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return why_set(why, EX_TEMPFAIL, "cannot wait for sendmail: %s",
+			    strerror(errno));
+	sendmail_pid = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;		/* Postfix has it, whatever else happened */
+	if (WIFSIGNALED(status))
+		return why_set(why, EX_TEMPFAIL, "%s killed by signal %d",
+		    cf->sendmail_path, WTERMSIG(status));
+	if (WEXITSTATUS(status) == 127)
+		return why_set(why, EX_TEMPFAIL, "cannot execute %s", cf->sendmail_path);
+	return why_set(why, EX_TEMPFAIL, "%s exited with status %d%s%s",
+	    cf->sendmail_path, WEXITSTATUS(status), wrote < 0 ? ": " : "",
+	    wrote < 0 ? werr.text : "");
+}

@@ -1,0 +1,17 @@
+/*
+ * resubmit - hand a message back to Postfix with sendmail -G -i.
+ */
+#ifndef RESUBMIT_H
+#define RESUBMIT_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "signer.h"
+#include "why.h"
+
+int	resubmit(const struct conf *, const char *, char **, size_t,
+	    struct signed_msg *, int, struct why *);
+void	resubmit_alarm(int);
+
+#endif
