@@ -7,7 +7,6 @@
  * except loading key files in conf_load_keys().
  */
 #include <ctype.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -265,6 +264,34 @@ plain_select(const struct conf *cf, const char *addr, const char *domain,
 }
 
 /*
+ * wildmatch - OpenDKIM refile patterns: '*' matches any run of bytes,
+ * everything else matches itself, ASCII case-insensitively.
+ */
+static int
+wildmatch(const char *p, const char *s)
+{
+	const char *star = NULL, *retry = NULL;
+
+	while (*s != '\0') {
+		if (*p == '*') {
+			star = ++p;
+			retry = s;
+		} else if (*p != '\0' && tolower((unsigned char)*p) ==
+		    tolower((unsigned char)*s)) {
+			p++;
+			s++;
+		} else if (star != NULL) {
+			p = star;
+			s = ++retry;
+		} else
+			return 0;
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+/*
  * conf_select - the keys that sign mail from addr (domain is its
  * lower-case domain), at most max; returns how many. Keys are not
  * loaded here (see conf_sel_key).
@@ -283,7 +310,7 @@ conf_select(const struct conf *cf, const char *addr, const char *domain,
 	if (!cf->refile)
 		return plain_select(cf, addr, domain, out, max);
 	for (i = 0; i < cf->nsigs && (n == 0 || cf->multisig); i++)
-		if (fnmatch(cf->sigs[i].pattern, addr, FNM_CASEFOLD) == 0)
+		if (wildmatch(cf->sigs[i].pattern, addr))
 			n = sel_add(out, n, max, conf_find_key(cf, cf->sigs[i].keyname),
 			    cf->sigs[i].identity, domain);
 	return n;

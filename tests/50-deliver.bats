@@ -1,0 +1,173 @@
+#!/usr/bin/env bats
+# deliver mode against a fake sendmail that records argv and stdin:
+# exact argv, null sender, odd recipients, and the exit-code policy that
+# keeps mail from being lost or duplicated.
+
+load helper
+
+setup_file() {
+	export W=$BATS_FILE_TMPDIR
+	mkkeys "$W/k"
+}
+
+setup() {
+	export FAKE_DIR=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$FAKE_DIR"
+	unset FAKE_STATUS FAKE_SIGNAL
+	CONF=$BATS_TEST_TMPDIR/dkimpipe.conf
+	cat > "$CONF" <<-EOF
+	domain = example.com
+	selector = e1
+	keyfile = $W/k/ed.pem
+	sendmail_path = $LIB/fake-sendmail
+	log_to = stderr
+	EOF
+	MSG=$BATS_TEST_TMPDIR/in.eml
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n' > "$MSG"
+}
+
+deliver() { "$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE "$@" < "$MSG"; }
+
+@test "signs, and runs sendmail -G -i -f SENDER -- RCPT... exactly" {
+	run deliver -f alice@example.com -- bob@example.org carol@example.net
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$FAKE_DIR/argv.1")" = "$(printf '%s\n' -G -i -f alice@example.com -- bob@example.org carol@example.net)" ]
+	[ "$(ls "$FAKE_DIR" | grep -c '^msg\.')" -eq 1 ]
+	run $PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$FAKE_DIR/msg.1"
+	[ "$status" -eq 0 ]
+	# the rest of the message is unchanged
+	tail -c "$(stat -c %s "$MSG")" "$FAKE_DIR/msg.1" | cmp - "$MSG"
+}
+
+@test "logs one line in Postfix's shape with the queue id" {
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 0 ]
+	[[ "$output" == "dkimpipe: 4AbCdE: signed, from=<alice@example.com>, d=example.com, s=e1, a=ed25519-sha256, c=relaxed/relaxed, size=$(stat -c %s "$MSG")" ]]
+}
+
+@test "empty sender stays the null sender; recipients starting with - stay recipients" {
+	run deliver -f "" -- -oi -t --bob@example.org
+	[ "$status" -eq 0 ]
+	[ "$(cat "$FAKE_DIR/argv.1")" = "$(printf '%s\n' -G -i -f '' -- -oi -t --bob@example.org)" ]
+}
+
+@test "From domain without a key: passed on unsigned, exit 0, logged" {
+	printf 'From: x@other.example\nSubject: hi\n\nhello\n' > "$MSG"
+	run deliver -f x@other.example -- bob@example.org
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"4AbCdE: not signed: no key for domain other.example"* ]]
+	cmp "$FAKE_DIR/msg.1" "$MSG"
+}
+
+@test "subdomains = yes signs a subdomain's mail with the parent's key" {
+	printf 'From: x@mail.example.com\nSubject: hi\n\nhello\n' > "$MSG"
+	run deliver -f x@mail.example.com -- bob@example.org
+	[[ "$output" == *"no key for domain mail.example.com"* ]]
+	echo "subdomains = yes" >> "$CONF"
+	run deliver -f x@mail.example.com -- bob@example.org
+	[ "$status" -eq 0 ]
+	[ "$(tag "$FAKE_DIR/msg.2" d)" = example.com ]
+}
+
+@test "refused message (two From): passed on unsigned with a warning" {
+	printf 'From: a@example.com\nFrom: b@example.com\n\nhello\n' > "$MSG"
+	run deliver -f a@example.com -- bob@example.org
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: 4AbCdE: not signed: message has more than one From header"* ]]
+	cmp "$FAKE_DIR/msg.1" "$MSG"
+}
+
+@test "refused message with on_refusal = bounce: EX_DATAERR, 5.6.0, nothing resubmitted" {
+	echo "on_refusal = bounce" >> "$CONF"
+	printf 'From: a@example.com\nFrom: b@example.com\n\nhello\n' > "$MSG"
+	run deliver -f a@example.com -- bob@example.org
+	[ "$status" -eq 65 ]
+	[[ "${lines[0]}" == "5.6.0 dkimpipe: message has more than one From header" ]]
+	[ ! -e "$FAKE_DIR/argv.1" ]
+}
+
+@test "sendmail exits non-zero: EX_TEMPFAIL (message stays queued)" {
+	export FAKE_STATUS=1
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == "4.3.0 dkimpipe: $LIB/fake-sendmail exited with status 1" ]]
+	export FAKE_STATUS=75
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+}
+
+@test "sendmail killed by a signal: EX_TEMPFAIL" {
+	export FAKE_SIGNAL=KILL
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == *"killed by signal 9"* ]]
+}
+
+@test "sendmail missing: EX_TEMPFAIL" {
+	sed -i "s|^sendmail_path.*|sendmail_path = $BATS_TEST_TMPDIR/no-such-sendmail|" "$CONF"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == "4.3.0 dkimpipe: cannot execute $BATS_TEST_TMPDIR/no-such-sendmail" ]]
+}
+
+@test "key unreadable or unsafe: EX_TEMPFAIL, nothing resubmitted" {
+	sed -i "s|^keyfile.*|keyfile = $W/k/missing.pem|" "$CONF"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == "4.3.0 dkimpipe: cannot open key file $W/k/missing.pem: No such file or directory" ]]
+	cp "$W/k/ed.pem" "$BATS_TEST_TMPDIR/open.pem"; chmod 640 "$BATS_TEST_TMPDIR/open.pem"
+	sed -i "s|^keyfile.*|keyfile = $BATS_TEST_TMPDIR/open.pem|" "$CONF"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == *"accessible by group or others (mode 0640)"* ]]
+	[ ! -e "$FAKE_DIR/argv.1" ]
+}
+
+@test "spool failure (temporary directory unusable): EX_TEMPFAIL" {
+	echo "tmpdir = $BATS_TEST_TMPDIR/no-such-dir" >> "$CONF"
+	$PY -c 'import sys; sys.stdout.write("From: alice@example.com\n\n" + "x" * 100 + "\n" * 300000)' > "$MSG"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == "4.3.0 dkimpipe: cannot create temporary file in $BATS_TEST_TMPDIR/no-such-dir"* ]]
+	[ ! -e "$FAKE_DIR/argv.1" ]
+}
+
+@test "configuration or usage errors defer rather than bounce" {
+	echo "no_such_parameter = 1" >> "$CONF"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == "4.3.5 dkimpipe: $CONF:6: unknown parameter no_such_parameter" ]]
+	run "$DKIMPIPE" deliver -c "$CONF" -- bob@example.org < "$MSG"
+	[ "$status" -eq 75 ]
+	run "$DKIMPIPE" deliver -c "$BATS_TEST_TMPDIR/none.conf" -f a@b -- c@d < "$MSG"
+	[ "$status" -eq 75 ]
+}
+
+@test "time limit: EX_TEMPFAIL when sendmail hangs" {
+	cat > "$BATS_TEST_TMPDIR/slow-sendmail" <<-'EOF'
+	#!/bin/sh
+	cat > /dev/null
+	sleep 30
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/slow-sendmail"
+	sed -i "s|^sendmail_path.*|sendmail_path = $BATS_TEST_TMPDIR/slow-sendmail|" "$CONF"
+	echo "time_limit = 2s" >> "$CONF"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == "4.4.7 dkimpipe: time limit exceeded" ]]
+}
+
+@test "sendmail that accepted the message means success even if it exits before reading all" {
+	cat > "$BATS_TEST_TMPDIR/quick-sendmail" <<-'EOF'
+	#!/bin/sh
+	head -c 10 > /dev/null
+	exit 0
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/quick-sendmail"
+	sed -i "s|^sendmail_path.*|sendmail_path = $BATS_TEST_TMPDIR/quick-sendmail|" "$CONF"
+	$PY -c 'import sys; sys.stdout.write("From: alice@example.com\n\n" + "x" * 100 + "\n" * 300000)' > "$MSG"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 0 ]
+}
