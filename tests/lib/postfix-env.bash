@@ -1,0 +1,101 @@
+# postfix-env.bash - a real Postfix (Debian's package) for end-to-end
+# tests, configured in /etc/postfix from the shipped examples/master.cf
+# (verbatim) and examples/main.cf, listening on 127.0.0.1 only:
+#   25  inbound (signed only for clients in dkimpipe_clients.cidr)
+#   587 submission (always signed)
+# Remote mail is relayed to an SMTP sink on 127.0.0.1:2525; local mail
+# goes to ~dkimtest/Maildir. dkimpipe is installed to /usr/local/sbin
+# with "make install" and runs as the unprivileged user dkimpipe.
+
+PF_LOG=/var/log/dkimpipe-test-postfix.log
+SINK_PORT=2525
+
+pf_setup() {	# pf_setup WORKDIR
+	local w=$1
+	postfix stop >/dev/null 2>&1 || true
+	pkill -f "smtp-sink.py $SINK_PORT" 2>/dev/null || true
+	id dkimpipe >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin dkimpipe
+	id dkimtest >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin dkimtest
+	rm -rf ~dkimtest/Maildir
+	make -s -C "$TOP" install PREFIX=/usr/local >/dev/null
+	# keys and configuration
+	install -d -m 755 /etc/dkimpipe
+	install -d -m 750 -g dkimpipe /etc/dkimpipe/keys
+	mkkeys "$w/k"
+	install -m 600 -o dkimpipe "$w/k/ed.pem" /etc/dkimpipe/keys/e1.private
+	install -m 600 -o dkimpipe "$w/k/rsa.pem" /etc/dkimpipe/keys/r1.private
+	cat > /etc/dkimpipe/KeyTable <<-EOF
+	ed  example.com:e1:/etc/dkimpipe/keys/e1.private
+	rsa example.com:r1:/etc/dkimpipe/keys/r1.private
+	EOF
+	printf '*@example.com rsa\n*@example.com ed\n' > /etc/dkimpipe/SigningTable
+	cat > /etc/dkimpipe/dkimpipe.conf <<-EOF
+	keytable = /etc/dkimpipe/KeyTable
+	signingtable = refile:/etc/dkimpipe/SigningTable
+	multiple_signatures = yes
+	EOF
+	# Postfix
+	cp "$TOP/examples/master.cf" /etc/postfix/master.cf
+	cat > /etc/postfix/main.cf <<-EOF
+	compatibility_level = 3.6
+	myhostname = mx.example.com
+	mydomain = example.com
+	myorigin = \$mydomain
+	mydestination = localhost, mx.example.com
+	inet_interfaces = 127.0.0.1
+	inet_protocols = ipv4
+	mynetworks = 127.0.0.1/32
+	relayhost = [127.0.0.1]:$SINK_PORT
+	smtp_dns_support_level = disabled
+	smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+	alias_maps =
+	alias_database =
+	home_mailbox = Maildir/
+	maillog_file = $PF_LOG
+	biff = no
+	delay_warning_time = 0
+	queue_run_delay = 300s
+	minimal_backoff_time = 300s
+	EOF
+	cat "$TOP/examples/main.cf" >> /etc/postfix/main.cf
+	# the test's own networks: 127.0.0.1 is "inside", 127.0.0.2 "outside"
+	printf '127.0.0.1/32 FILTER dkimsign:dummy\n' > /etc/postfix/dkimpipe_clients.cidr
+	: > "$PF_LOG"
+	# what Debian's init script copies into the chroot
+	mkdir -p /var/spool/postfix/etc
+	for f in localtime hosts services resolv.conf nsswitch.conf; do
+		[ -e /etc/$f ] && cp /etc/$f /var/spool/postfix/etc/
+	done
+	postfix check
+	postsuper -d ALL >/dev/null 2>&1 || true
+	postfix start >/dev/null 2>&1
+	mkdir -p "$w/sink"
+	$PY "$LIB/smtp-sink.py" $SINK_PORT "$w/sink" 3>&- &
+	echo $! > "$w/sink.pid"
+	for i in $(seq 50); do
+		(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null &&
+		    (exec 9<>/dev/tcp/127.0.0.1/587) 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "postfix or sink did not start" >&2
+	return 1
+}
+
+pf_teardown() {	# pf_teardown WORKDIR
+	postfix stop >/dev/null 2>&1 || true
+	[ -f "$1/sink.pid" ] && kill "$(cat "$1/sink.pid")" 2>/dev/null || true
+}
+
+# wait_for CMD... - poll until CMD succeeds (at most 30 s)
+wait_for() {
+	local i
+	for i in $(seq 150); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+sink_count() { ls "$W/sink" 2>/dev/null | grep -c '\.eml$' || true; }
+maildir_count() { ls ~dkimtest/Maildir/new 2>/dev/null | wc -l; }
+queue_empty() { [ -z "$(postqueue -j)" ]; }

@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+# smtp-sink.py PORT DIR - a minimal SMTP server on 127.0.0.1:PORT that
+# accepts every message and stores it as DIR/N.eml (data exactly as
+# received, dot-unstuffed, CRLF) with DIR/N.env (MAIL FROM, RCPT TO
+# lines). Loopback only; used as the "remote" next hop in Postfix tests.
+import asyncio
+import os
+import sys
+
+port, outdir = int(sys.argv[1]), sys.argv[2]
+os.makedirs(outdir, exist_ok=True)
+count = [len([f for f in os.listdir(outdir) if f.endswith('.eml')])]
+
+
+async def session(reader, writer):
+    def say(line):
+        writer.write(line.encode() + b"\r\n")
+    say("220 sink.test ESMTP")
+    env = []
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        cmd = line.decode('latin-1').strip()
+        verb = cmd[:4].upper()
+        if verb in ("EHLO", "HELO"):
+            say("250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8" if verb == "EHLO" else "250 sink.test")
+        elif verb == "MAIL":
+            env = [cmd]
+            say("250 ok")
+        elif verb == "RCPT":
+            env.append(cmd)
+            say("250 ok")
+        elif verb == "DATA":
+            say("354 go")
+            await writer.drain()
+            data = bytearray()
+            while True:
+                l = await reader.readline()
+                if l in (b".\r\n", b".\n") or not l:
+                    break
+                if l.startswith(b"."):
+                    l = l[1:]
+                data += l
+            count[0] += 1
+            n = count[0]
+            with open(os.path.join(outdir, "%d.tmp" % n), "wb") as f:
+                f.write(bytes(data))
+            with open(os.path.join(outdir, "%d.env" % n), "w") as f:
+                f.write("\n".join(env) + "\n")
+            os.rename(os.path.join(outdir, "%d.tmp" % n), os.path.join(outdir, "%d.eml" % n))
+            say("250 queued as %d" % n)
+        elif verb == "QUIT":
+            say("221 bye")
+            break
+        else:
+            say("250 ok")
+        await writer.drain()
+    writer.close()
+
+
+async def main():
+    server = await asyncio.start_server(session, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+asyncio.run(main())
