@@ -61,9 +61,23 @@ bodyhash_init(struct bodyhash *b, enum canon c)
 {
 	memset(b, 0, sizeof(*b));
 	b->canon = c;
+	b->limit = UINT64_MAX;
 	if ((b->md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(b->md, EVP_sha256(), NULL) != 1)
 		log_fatal(EX_TEMPFAIL, "cannot initialize SHA-256");
+}
+
+/* flush - hash the buffered canonical bytes, at most limit in all (l=) */
+static void
+flush(struct bodyhash *b)
+{
+	size_t n = b->olen;
+
+	if (b->hashed + n > b->limit)
+		n = b->limit > b->hashed ? (size_t)(b->limit - b->hashed) : 0;
+	EVP_DigestUpdate(b->md, b->out, n);
+	b->hashed += b->olen;
+	b->olen = 0;
 }
 
 /* emit - append canonical bytes, hashing whenever the buffer fills */
@@ -74,10 +88,8 @@ emit(struct bodyhash *b, const char *p, size_t n)
 
 	b->any = 1;
 	while (n > 0) {
-		if (b->olen == BODY_OUT) {
-			EVP_DigestUpdate(b->md, b->out, b->olen);
-			b->olen = 0;
-		}
+		if (b->olen == BODY_OUT)
+			flush(b);
 		room = BODY_OUT - b->olen;
 		if (room > n)
 			room = n;
@@ -186,8 +198,7 @@ bodyhash_final(struct bodyhash *b, unsigned char digest[32])
 		eol(b);
 	if (b->canon == CANON_SIMPLE && !b->any)
 		emit(b, "\r\n", 2);
-	EVP_DigestUpdate(b->md, b->out, b->olen);
-	b->olen = 0;
+	flush(b);
 	if (EVP_DigestFinal_ex(b->md, digest, &len) != 1)
 		log_fatal(EX_TEMPFAIL, "SHA-256 failed");
 }

@@ -25,6 +25,8 @@ struct bodyhash {
 	int		 inline_;	/* current line has canonical content */
 	int		 any;		/* emitted anything at all */
 	uint64_t	 blank;		/* empty lines held back */
+	uint64_t	 limit;		/* hash at most this many bytes (l=) */
+	uint64_t	 hashed;	/* canonical bytes flushed so far */
 	size_t		 olen;
 	unsigned char	 out[BODY_OUT];
 };

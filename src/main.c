@@ -21,6 +21,9 @@ static const struct {
 	{ "sign", cmd_sign },
 	{ "deliver", cmd_deliver },
 	{ "check", cmd_check },
+	{ "keygen", cmd_keygen },
+	{ "dnsrecord", cmd_dnsrecord },
+	{ "verify", cmd_verify },
 };
 
 static int
@@ -30,6 +33,9 @@ usage(void)
 	    "usage: dkimpipe sign [-d domain -s selector -k keyfile]... [options] [file]\n"
 	    "       dkimpipe deliver [-c config] [-q queue_id] -f sender -- recipient...\n"
 	    "       dkimpipe check [-c config]\n"
+	    "       dkimpipe keygen -d domain -s selector [-t rsa|ed25519] [-b bits] [-D dir]\n"
+	    "       dkimpipe dnsrecord -k keyfile -s selector [-d domain] [-1]\n"
+	    "       dkimpipe verify [-K keysfile] [-n nameserver[:port]] [file]\n"
 	    "       dkimpipe version\n");
 	return EX_USAGE;
 }

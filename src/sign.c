@@ -155,7 +155,7 @@ hname(char *name, size_t size, const char *p)
  * listing of a name takes the k-th instance counted from the bottom.
  */
 static void
-hash_fields(struct buf *data, const struct conf *cf, const struct header *h,
+hash_fields(struct buf *data, enum canon hc, const struct header *h,
     const char *hl)
 {
 	char name[256], other[256];
@@ -173,7 +173,7 @@ hash_fields(struct buf *data, const struct conf *cf, const struct header *h,
 		for (i = h->nf, j = 0; i-- > 0;) {
 			f = &h->f[i];
 			if (header_is(h, f, name) && j++ == seen) {
-				canon_header(data, cf->hcanon, header_raw(h, f), f->len);
+				canon_header(data, hc, header_raw(h, f), f->len);
 				break;
 			}
 		}
@@ -265,6 +265,20 @@ sign_tags(struct fold *f, const struct conf *cf, const struct sigsel *sel,
 }
 
 /*
+ * sign_hdata - the data the header hash covers: the fields listed in hl,
+ * then the signature field (n bytes, b= value already empty) without
+ * its final CRLF. Shared by signing and verifying.
+ */
+void
+sign_hdata(struct buf *data, enum canon hc, const struct header *h,
+    const char *hl, const char *field, size_t n)
+{
+	hash_fields(data, hc, h, hl);
+	canon_header(data, hc, field, n);
+	data->len -= 2;
+}
+
+/*
  * sign_b - the base64 b= value for a signature field that ends in "b="
  * (field, n bytes) and lists the header names hl.
  */
@@ -282,9 +296,7 @@ sign_b(struct buf *b, const struct conf *cf, const struct sigsel *k,
 	if (EVP_PKEY_get_size(k->pkey) > (int)sizeof(sig))
 		return why_set(why, EX_CONFIG, "key %s is too large", k->key->keyfile);
 	buf_init(&data);
-	hash_fields(&data, cf, h, hl);
-	canon_header(&data, cf->hcanon, field, n);
-	data.len -= 2;			/* no CRLF after the signature field */
+	sign_hdata(&data, cf->hcanon, h, hl, field, n);
 	EVP_Digest(data.data, data.len, digest, NULL, EVP_sha256(), NULL);
 	buf_free(&data);
 	if ((rc = sign_digest(k, digest, sig, &siglen, why)) == 0) {

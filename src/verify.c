@@ -1,0 +1,364 @@
+/*
+ * verify - check the DKIM signatures of one message.
+ *
+ * Reads the message once: the header block is parsed, every
+ * DKIM-Signature field (at most VERIFY_MAXSIG) gets its own body hash
+ * with its own canonicalization and l= limit while the body streams
+ * past, then each signature's key is fetched and its header hash
+ * checked. Results use Authentication-Results "dkim=" terms (RFC 8601):
+ * pass, fail, neutral, permerror, temperror. Only rsa-sha256 and
+ * ed25519-sha256 are accepted (RFC 8301, RFC 8463). The canonicalization
+ * and header-hash code is the signer's own (canon.c, sign_hdata()).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include "buf.h"
+#include "canon.h"
+#include "conf.h"
+#include "dns.h"
+#include "dnsrec.h"
+#include "header.h"
+#include "io.h"
+#include "sign.h"
+#include "verify.h"
+#include "xmem.h"
+
+struct vsig {
+	const struct hfield *f;
+	struct buf	 tags;		/* the field value, unfolded */
+	enum canon	 hc, bc;
+	enum alg	 alg;
+	struct bodyhash	 bh;
+	int		 hashing;
+	int		 done;		/* result decided */
+	struct vresult	*res;
+};
+
+/* settle - decide a signature's result */
+static void
+settle(struct vsig *v, const char *result, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->done)
+		return;
+	v->done = 1;
+	strlcpy(v->res->result, result, sizeof(v->res->result));
+	va_start(ap, fmt);
+	vsnprintf(v->res->reason, sizeof(v->res->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* gettag - value of tag t (white space removed), or NULL */
+static char *
+gettag(const char *list, const char *t, char *out, size_t size)
+{
+	const char *p = list, *eq, *end, *n0, *n1;
+	size_t o = 0;
+
+	while (*p != '\0') {
+		end = p + strcspn(p, ";");
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq != NULL) {
+			for (n0 = p; n0 < eq && isspace((unsigned char)*n0); n0++)
+				;
+			for (n1 = eq; n1 > n0 && isspace((unsigned char)n1[-1]); n1--)
+				;
+			if ((size_t)(n1 - n0) == strlen(t) && strncmp(n0, t, (size_t)(n1 - n0)) == 0) {
+				for (eq++; eq < end; eq++)
+					if (!isspace((unsigned char)*eq) && o + 1 < size)
+						out[o++] = *eq;
+				out[o] = '\0';
+				return out;
+			}
+		}
+		p = *end ? end + 1 : end;
+	}
+	return NULL;
+}
+
+/* strip_b - the raw field with the b= value removed, line ending kept */
+static void
+strip_b(struct buf *out, const char *s, size_t n)
+{
+	size_t end = n, i, eq, nm0, nm1, vend;
+
+	while (end > 0 && (s[end - 1] == '\n' || s[end - 1] == '\r'))
+		end--;
+	i = (size_t)((const char *)memchr(s, ':', n) - s) + 1;
+	buf_add(out, s, i);
+	while (i < end) {
+		for (eq = i; eq < end && s[eq] != '=' && s[eq] != ';'; eq++)
+			;
+		for (vend = eq; vend < end && s[vend] != ';'; vend++)
+			;
+		for (nm0 = i; nm0 < eq && isspace((unsigned char)s[nm0]); nm0++)
+			;
+		for (nm1 = eq; nm1 > nm0 && isspace((unsigned char)s[nm1 - 1]); nm1--)
+			;
+		if (eq < end && s[eq] == '=' && nm1 - nm0 == 1 && s[nm0] == 'b')
+			buf_add(out, s + i, eq + 1 - i);
+		else
+			buf_add(out, s + i, vend - i);
+		if (vend < end)
+			buf_addc(out, ';');
+		i = vend + 1;
+	}
+	buf_add(out, s + end, n - end);
+}
+
+/* setup - parse one signature's tags and start its body hash */
+static void
+setup(struct vsig *v, const struct header *h, time_t now)
+{
+	char val[4096], c[64], *end;
+	struct conf tmp;
+	const char *raw = header_raw(h, v->f);
+	size_t i;
+
+	buf_init(&v->tags);
+	for (i = (size_t)((const char *)memchr(raw, ':', v->f->len) - raw) + 1;
+	    i < v->f->len; i++)
+		if (raw[i] != '\r' && raw[i] != '\n')
+			buf_addc(&v->tags, raw[i]);
+	gettag(v->tags.data, "d", v->res->d, sizeof(v->res->d));
+	gettag(v->tags.data, "s", v->res->s, sizeof(v->res->s));
+	gettag(v->tags.data, "a", v->res->a, sizeof(v->res->a));
+	if (gettag(v->tags.data, "b", val, sizeof(val)))
+		strlcpy(v->res->b8, val, sizeof(v->res->b8));
+	if (!gettag(v->tags.data, "v", val, sizeof(val)) || strcmp(val, "1") != 0)
+		return settle(v, "permerror", "missing or bad v= tag");
+	if (!gettag(v->tags.data, "b", val, 4) || !gettag(v->tags.data, "bh", val, 4) ||
+	    !v->res->d[0] || !v->res->s[0] || !v->res->a[0] ||
+	    !gettag(v->tags.data, "h", val, sizeof(val)))
+		return settle(v, "permerror", "missing required tag");
+	for (i = 0; val[i]; i++)
+		val[i] = (char)tolower((unsigned char)val[i]);
+	if (strcmp(val, "from") != 0 && strncmp(val, "from:", 5) != 0 &&
+	    strstr(val, ":from:") == NULL && (strlen(val) < 5 ||
+	    strcmp(val + strlen(val) - 5, ":from") != 0))
+		return settle(v, "permerror", "From field not signed");
+	if (keys_alg_parse(v->res->a, &v->alg) < 0)
+		return settle(v, "neutral", "unsupported algorithm %s", v->res->a);
+	memset(&tmp, 0, sizeof(tmp));
+	if (!gettag(v->tags.data, "c", c, sizeof(c)))
+		strlcpy(c, "simple/simple", sizeof(c));
+	if (conf_set_canon(&tmp, c) < 0)
+		return settle(v, "permerror", "bad canonicalization %s", c);
+	v->hc = tmp.hcanon;
+	v->bc = tmp.bcanon;
+	if (gettag(v->tags.data, "x", val, sizeof(val)) && strtoll(val, NULL, 10) < now)
+		return settle(v, "fail", "signature expired");
+	bodyhash_init(&v->bh, v->bc);
+	v->hashing = 1;
+	if (gettag(v->tags.data, "l", val, sizeof(val))) {
+		v->bh.limit = strtoull(val, &end, 10);
+		if (*end != '\0' || val[0] == '\0' || val[0] == '-')
+			return settle(v, "permerror", "bad l= tag");
+	}
+}
+
+/* fetch - the key record for a signature */
+static enum dns_result
+fetch(const struct keysrc *ks, const char *name, struct buf *rec,
+    struct why *why)
+{
+	char line[8192];
+	size_t n = strlen(name);
+	FILE *fp;
+
+	if (ks->record != NULL) {
+		buf_adds(rec, ks->record);
+		return DNS_FOUND;
+	}
+	if (ks->keysfile == NULL)
+		return dns_txt(name, ks->nameservers, rec, why);
+	if ((fp = fopen(ks->keysfile, "r")) == NULL) {
+		why_set(why, EX_TEMPFAIL, "cannot open %s", ks->keysfile);
+		return DNS_TEMP;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncasecmp(line, name, n) == 0 && isspace((unsigned char)line[n])) {
+			line[strcspn(line, "\r\n")] = '\0';
+			buf_adds(rec, line + n + strspn(line + n, " \t"));
+			fclose(fp);
+			return DNS_FOUND;
+		}
+	fclose(fp);
+	return DNS_NONE;
+}
+
+/* check_key - the key record fits the signature; its key in *pk */
+static int
+check_key(struct vsig *v, const struct keysrc *ks, struct keyrec *kr)
+{
+	char name[512], hl[64];
+	struct buf rec;
+	struct why why;
+	enum dns_result r;
+
+	snprintf(name, sizeof(name), "%s._domainkey.%s", v->res->s, v->res->d);
+	buf_init(&rec);
+	r = fetch(ks, name, &rec, &why);
+	if (r == DNS_TEMP)
+		settle(v, "temperror", "key lookup failed");
+	else if (r == DNS_NONE)
+		settle(v, "permerror", "no key for signature");
+	else if (dnsrec_parse(kr, rec.data, &why) < 0)
+		settle(v, "permerror", "malformed key record: %s", why.text);
+	else if (kr->revoked)
+		settle(v, "permerror", "key revoked");
+	else if ((v->alg == ALG_RSA_SHA256) != (strcmp(kr->k, "rsa") == 0))
+		settle(v, "permerror", "key type %s does not match a=%s", kr->k, v->res->a);
+	else if (kr->h[0] && strstr(strcat(strcpy(hl, ":"), kr->h), ":sha256") == NULL)
+		settle(v, "permerror", "key does not allow sha256");
+	else if (kr->s[0] && strcmp(kr->s, "*") != 0 && strstr(kr->s, "email") == NULL)
+		settle(v, "permerror", "key not for email");
+	else if (v->alg == ALG_RSA_SHA256 && EVP_PKEY_get_bits(kr->pkey) < RSA_MIN_BITS)
+		settle(v, "permerror", "key shorter than %d bits", RSA_MIN_BITS);
+	buf_free(&rec);
+	return v->done ? -1 : 0;
+}
+
+/* check_sig - header hash and signature */
+static void
+check_sig(struct vsig *v, const struct header *h, EVP_PKEY *pk)
+{
+	char hl[4096], b64[2048];
+	unsigned char dg[32], sig[1536];
+	struct buf field, data;
+	EVP_PKEY_CTX *pc = NULL;
+	EVP_MD_CTX *mc = NULL;
+	int n, ok;
+
+	gettag(v->tags.data, "h", hl, sizeof(hl));
+	gettag(v->tags.data, "b", b64, sizeof(b64));
+	n = EVP_DecodeBlock(sig, (unsigned char *)b64, (int)strlen(b64));
+	if (n < 0 || strlen(b64) % 4 != 0)
+		return settle(v, "permerror", "b= is not base64");
+	n -= (int)(strlen(b64) - strcspn(b64, "="));
+	buf_init(&field);
+	buf_init(&data);
+	strip_b(&field, header_raw(h, v->f), v->f->len);
+	sign_hdata(&data, v->hc, h, hl, field.data, field.len);
+	EVP_Digest(data.data, data.len, dg, NULL, EVP_sha256(), NULL);
+	if (v->alg == ALG_RSA_SHA256)
+		ok = (pc = EVP_PKEY_CTX_new(pk, NULL)) != NULL &&
+		    EVP_PKEY_verify_init(pc) == 1 &&
+		    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+		    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1 &&
+		    EVP_PKEY_verify(pc, sig, (size_t)n, dg, 32) == 1;
+	else
+		ok = (mc = EVP_MD_CTX_new()) != NULL &&
+		    EVP_DigestVerifyInit(mc, NULL, NULL, NULL, pk) == 1 &&
+		    EVP_DigestVerify(mc, sig, (size_t)n, dg, 32) == 1;
+	ERR_clear_error();
+	EVP_PKEY_CTX_free(pc);
+	EVP_MD_CTX_free(mc);
+	buf_free(&field);
+	buf_free(&data);
+	if (ok)
+		settle(v, "pass", "");
+	else
+		settle(v, "fail", "signature did not verify");
+}
+
+/* finish - body hash, key and signature for one signature */
+static void
+finish(struct vsig *v, const struct header *h, const struct keysrc *ks)
+{
+	unsigned char dg[32];
+	char ours[64], theirs[128];
+	struct keyrec kr;
+
+	bodyhash_final(&v->bh, dg);
+	EVP_EncodeBlock((unsigned char *)ours, dg, 32);
+	gettag(v->tags.data, "bh", theirs, sizeof(theirs));
+	if (strcmp(ours, theirs) != 0)
+		return settle(v, "fail", "body hash mismatch");
+	memset(&kr, 0, sizeof(kr));
+	if (check_key(v, ks, &kr) == 0)
+		check_sig(v, h, kr.pkey);
+	dnsrec_free(&kr);
+}
+
+/* collect - set up every DKIM-Signature field of a parsed header */
+static size_t
+collect(struct vsig *v, struct vresult *res, const struct header *h,
+    time_t now)
+{
+	size_t i, nv = 0;
+
+	for (i = 0; i < h->nf && nv < VERIFY_MAXSIG; i++) {
+		if (!header_is(h, &h->f[i], "DKIM-Signature"))
+			continue;
+		memset(&v[nv], 0, sizeof(v[nv]));
+		memset(&res[nv], 0, sizeof(res[nv]));
+		v[nv].f = &h->f[i];
+		v[nv].res = &res[nv];
+		setup(&v[nv], h, now);
+		nv++;
+	}
+	return nv;
+}
+
+/*
+ * verify_fd - verify every signature of the message on fd. Fills res
+ * (VERIFY_MAXSIG entries) and *n; -1 only when the message cannot be
+ * read or its header is not RFC 5322.
+ */
+int
+verify_fd(int fd, const struct keysrc *ks, struct vresult *res, size_t *n,
+    struct why *why)
+{
+	struct vsig v[VERIFY_MAXSIG];
+	struct header h;
+	char chunk[65536];
+	time_t now = ks->now ? ks->now : time(NULL);
+	size_t i, nv = 0, off;
+	ssize_t r;
+	int rc = 0;
+
+	header_init(&h);
+	while ((r = io_read(fd, chunk, sizeof(chunk))) > 0) {
+		off = h.done ? 0 : header_feed(&h, chunk, (size_t)r);
+		if (h.done && nv == 0 && off > 0) {
+			if (header_parse(&h, why) < 0) {
+				rc = -1;
+				break;
+			}
+			nv = collect(v, res, &h, now);
+		}
+		for (i = 0; i < nv; i++)
+			if (v[i].hashing && off < (size_t)r)
+				bodyhash_update(&v[i].bh, chunk + off, (size_t)r - off);
+	}
+	if (r < 0 && rc == 0)
+		rc = why_set(why, EX_IOERR, "cannot read message");
+	if (rc == 0 && !h.done) {
+		h.done = 1;
+		if ((rc = header_parse(&h, why)) == 0)
+			nv = collect(v, res, &h, now);
+	}
+	for (i = 0; i < nv; i++) {
+		if (rc == 0 && !v[i].done)
+			finish(&v[i], &h, ks);
+		if (v[i].hashing)
+			bodyhash_free(&v[i].bh);
+		buf_free(&v[i].tags);
+	}
+	*n = nv;
+	header_free(&h);
+	return rc;
+}
