@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmds.h"
+#include "dns.h"
 #include "conf.h"
 #include "conffile.h"
 #include "keys.h"
@@ -28,6 +30,49 @@ check_keys(const struct conf *cf, struct diag *d)
 		    &why)) == NULL)
 			diag(d, why.status, "key %s: %s", cf->keys[i].name, why.text);
 		EVP_PKEY_free(k);
+	}
+}
+
+/* published - does the key's record exist in DNS (1), not (0), unknown (-1) */
+static int
+published(const struct conf *cf, const struct sigkey *k)
+{
+	char name[512];
+	struct buf rec;
+	struct why why;
+	enum dns_result r;
+
+	snprintf(name, sizeof(name), "%s._domainkey.%s", k->selector, k->domain);
+	buf_init(&rec);
+	r = dns_txt(name, cf->nameservers, &rec, &why);
+	buf_free(&rec);
+	return r == DNS_FOUND ? 1 : r == DNS_NONE ? 0 : -1;
+}
+
+/*
+ * check_rotation - warn when a key activates within 7 days but its
+ * record is not published, and when a retired key's record can go
+ * (its successor has signed for 7 days). Warnings, not errors.
+ */
+static void
+check_rotation(const struct conf *cf, time_t now)
+{
+	const struct sigkey *k, *next;
+	size_t i;
+
+	for (i = 0; i < cf->nkeys; i++) {
+		k = &cf->keys[i];
+		if (k->activate > now && k->activate - now < 7 * 86400 &&
+		    published(cf, k) == 0)
+			log_warn("key %s activates in %lld hours but %s._domainkey.%s "
+			    "is not published", k->name,
+			    (long long)(k->activate - now) / 3600, k->selector, k->domain);
+		if ((next = conf_successor(cf, k)) != NULL &&
+		    now - next->activate >= 7 * 86400 && published(cf, k) == 1)
+			log_warn("key %s was replaced by %s %lld days ago; its record "
+			    "%s._domainkey.%s can be removed", k->name, next->name,
+			    (long long)(now - next->activate) / 86400, k->selector,
+			    k->domain);
 	}
 }
 
@@ -56,6 +101,8 @@ cmd_check(int argc, char **argv)
 		    cf.sendmail_path);
 	if (cf.tmpdir != NULL && access(cf.tmpdir, W_OK | X_OK) < 0)
 		diag(&d, EX_CONFIG, "tmpdir %s is not writable", cf.tmpdir);
+	if (d.count == 0)
+		check_rotation(&cf, time(NULL));
 	if (d.count == 0)
 		printf("%s: OK: %zu key%s, %zu signing rule%s\n", cfpath, cf.nkeys,
 		    cf.nkeys == 1 ? "" : "s", cf.nsigs, cf.nsigs == 1 ? "" : "s");

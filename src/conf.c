@@ -11,6 +11,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include "conf.h"
 #include "xmem.h"
@@ -76,6 +80,7 @@ conf_free(struct conf *cf)
 	free(cf->identity);
 	free(cf->tmpdir);
 	free(cf->sendmail_path);
+	free(cf->nameservers);
 	memset(cf, 0, sizeof(*cf));
 }
 
@@ -292,14 +297,75 @@ wildmatch(const char *p, const char *s)
 }
 
 /*
+ * key_kind - a key's type, read from its PEM label without loading it
+ * (selection happens before keys are loaded): 1 Ed25519, 0 otherwise.
+ */
+static int
+key_kind(const struct sigkey *k)
+{
+	EVP_PKEY *p;
+	FILE *fp;
+	int kind = 0;
+
+	if (k->pkey != NULL)
+		return k->alg == ALG_ED25519_SHA256;
+	if ((fp = fopen(k->keyfile, "r")) == NULL)
+		return 0;
+	if ((p = PEM_read_PrivateKey(fp, NULL, NULL, (void *)"")) != NULL)
+		kind = EVP_PKEY_get_base_id(p) == EVP_PKEY_ED25519;
+	EVP_PKEY_free(p);
+	ERR_clear_error();
+	fclose(fp);
+	return kind;
+}
+
+/* same_group - keys that replace each other: same d=, same key type */
+static int
+same_group(const struct sigsel *a, const struct sigsel *b)
+{
+	return strcasecmp(a->domain, b->domain) == 0 &&
+	    key_kind(a->key) == key_kind(b->key);
+}
+
+/*
+ * rotate - key rotation without cron: drop keys whose activation time
+ * has not come; among keys for the same d= and key type of which any
+ * has an activation time, keep only the newest active one.
+ */
+static size_t
+rotate(struct sigsel *out, size_t n, time_t now)
+{
+	size_t i, j, o = 0;
+	int keep;
+
+	for (i = 0; i < n; i++) {
+		keep = out[i].key->activate <= now;
+		for (j = 0; j < n && keep; j++)
+			if (j != i && out[j].key->activate <= now &&
+			    (out[i].key->activate || out[j].key->activate) &&
+			    same_group(&out[i], &out[j]) &&
+			    (out[j].key->activate > out[i].key->activate ||
+			    (out[j].key->activate == out[i].key->activate && j < i)))
+				keep = 0;
+		if (keep)
+			out[o++] = out[i];
+	}
+	return o;
+}
+
+/*
  * conf_select - the keys that sign mail from addr (domain is its
- * lower-case domain), at most max; returns how many. Keys are not
- * loaded here (see conf_sel_key).
+ * lower-case domain), at most max; returns how many. All matching
+ * entries are collected, rotation is applied, and then only the first
+ * is kept unless multiple_signatures is set. Keys are not loaded here
+ * (see conf_sel_key).
  */
 size_t
 conf_select(const struct conf *cf, const char *addr, const char *domain,
     struct sigsel *out, size_t max)
 {
+	struct conf all = *cf;
+	time_t now = cf->now ? cf->now : time(NULL);
 	size_t i, n = 0;
 
 	if (cf->sign_all) {
@@ -307,13 +373,70 @@ conf_select(const struct conf *cf, const char *addr, const char *domain,
 			n = sel_add(out, n, max, &cf->keys[i], cf->identity, domain);
 		return n;
 	}
+	all.multisig = 1;
 	if (!cf->refile)
-		return plain_select(cf, addr, domain, out, max);
-	for (i = 0; i < cf->nsigs && (n == 0 || cf->multisig); i++)
-		if (wildmatch(cf->sigs[i].pattern, addr))
-			n = sel_add(out, n, max, conf_find_key(cf, cf->sigs[i].keyname),
-			    cf->sigs[i].identity, domain);
-	return n;
+		n = plain_select(&all, addr, domain, out, max);
+	else
+		for (i = 0; i < cf->nsigs; i++)
+			if (wildmatch(cf->sigs[i].pattern, addr))
+				n = sel_add(out, n, max, conf_find_key(cf, cf->sigs[i].keyname),
+				    cf->sigs[i].identity, domain);
+	n = rotate(out, n, now);
+	return cf->multisig || n == 0 ? n : 1;
+}
+
+/*
+ * conf_successor - the key that took over from k: the newest key of the
+ * same domain and selector-independent group with a later activation
+ * time that has already come; NULL if none.
+ */
+const struct sigkey *
+conf_successor(const struct conf *cf, const struct sigkey *k)
+{
+	const struct sigkey *best = NULL;
+	time_t now = cf->now ? cf->now : time(NULL);
+	size_t i;
+
+	for (i = 0; i < cf->nkeys; i++) {
+		const struct sigkey *o = &cf->keys[i];
+
+		if (o == k || strcasecmp(o->domain, k->domain) != 0 ||
+		    o->activate <= k->activate || o->activate > now ||
+		    key_kind(o) != key_kind(k))
+			continue;
+		if (best == NULL || o->activate > best->activate)
+			best = o;
+	}
+	return best;
+}
+
+/* conf_parse_time - "2026-12-01", "2026-12-01T08:00:00Z" or "@unixtime" */
+int
+conf_parse_time(const char *s, time_t *t)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+	long long v;
+
+	if (s[0] == '@') {
+		v = strtoll(s + 1, &e, 10);
+		if (*e != '\0' || e == s + 1 || v < 0)
+			return -1;
+		*t = (time_t)v;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*end == 'T' && (end = strptime(end + 1, "%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*end == 'Z')
+		end++;
+	if (*end != '\0')
+		return -1;
+	*t = timegm(&tm);
+	return 0;
 }
 
 /* conf_sel_key - make sure a chosen key is loaded, for this message */

@@ -21,6 +21,7 @@ struct sigkey {
 	char		*keyfile;
 	EVP_PKEY	*pkey;		/* NULL until loaded */
 	enum alg	 alg;
+	time_t		 activate;	/* signs from then on; 0: always */
 };
 
 /* one chosen key for one message: the key, its d= and i= */
@@ -70,6 +71,7 @@ struct conf {
 	char		*sendmail_path;
 	enum on_refusal	 on_refusal;
 	int		 timeout;	/* seconds before giving up with 75 */
+	char		*nameservers;	/* host[:port],...; NULL: resolv.conf */
 };
 
 #define CONF_MAXSIG	8	/* signatures on one message */
@@ -86,5 +88,7 @@ size_t	conf_select(const struct conf *, const char *, const char *,
 int	conf_sel_key(struct sigsel *, const struct conf *, struct why *);
 void	conf_sel_free(struct sigsel *, size_t);
 struct sigkey *conf_find_key(const struct conf *, const char *);
+int	conf_parse_time(const char *, time_t *);
+const struct sigkey *conf_successor(const struct conf *, const struct sigkey *);
 
 #endif

@@ -144,6 +144,8 @@ param(struct ctx *c, const char *name, const char *v)
 			cf->on_refusal = REFUSAL_BOUNCE;
 		else
 			return bad(c, name, v, "unsigned or bounce");
+	} else if (strcmp(name, "nameservers") == 0) {
+		set_str(&cf->nameservers, v);
 	} else if (strcmp(name, "log_to") == 0) {
 		if (strcmp(v, "syslog") == 0)
 			cf->log_to = LOG_TO_SYSLOG;

@@ -24,6 +24,7 @@ static const struct {
 	{ "keygen", cmd_keygen },
 	{ "dnsrecord", cmd_dnsrecord },
 	{ "verify", cmd_verify },
+	{ "testkey", cmd_testkey },
 };
 
 static int
@@ -36,6 +37,7 @@ usage(void)
 	    "       dkimpipe keygen -d domain -s selector [-t rsa|ed25519] [-b bits] [-D dir]\n"
 	    "       dkimpipe dnsrecord -k keyfile -s selector [-d domain] [-1]\n"
 	    "       dkimpipe verify [-K keysfile] [-n nameserver[:port]] [file]\n"
+	    "       dkimpipe testkey [-c config] [-d domain -s selector -k keyfile] [-n nameserver[:port]]\n"
 	    "       dkimpipe version\n");
 	return EX_USAGE;
 }

@@ -2,6 +2,7 @@
  * table - read OpenDKIM's KeyTable and SigningTable files.
  *
  * KeyTable lines:      keyname  domain:selector:/path/to/key
+ *                      [activate=TIME]   (dkimpipe extension, rotation)
  * SigningTable lines:  pattern  keyname  [signer-identity]
  * Blank lines and lines starting with # are skipped. A dataset may be
  * named as "file:PATH" or "PATH"; the SigningTable also as
@@ -91,9 +92,17 @@ key_line(void *ctx, char **f, size_t n, const char *path, size_t lineno,
     struct diag *d)
 {
 	struct conf *cf = ctx;
+	struct sigkey *k;
 	char *dom, *sel, *file;
+	time_t act = 0;
 
-	if (n != 2) {
+	if (n == 3 && (strncmp(f[2], "activate=", 9) != 0 ||
+	    conf_parse_time(f[2] + 9, &act) < 0)) {
+		diag(d, EX_CONFIG, "%s:%zu: expected activate=YYYY-MM-DD[THH:MM:SSZ] "
+		    "or activate=@UNIXTIME, not \"%s\"", path, lineno, f[2]);
+		return;
+	}
+	if (n != 2 && n != 3) {
 		diag(d, EX_CONFIG, "%s:%zu: expected \"name domain:selector:keyfile\"",
 		    path, lineno);
 		return;
@@ -121,7 +130,8 @@ key_line(void *ctx, char **f, size_t n, const char *path, size_t lineno,
 		diag(d, EX_CONFIG, "%s:%zu: key %s defined twice", path, lineno, f[0]);
 		return;
 	}
-	conf_add_key(cf, f[0], dom, sel, file);
+	k = conf_add_key(cf, f[0], dom, sel, file);
+	k->activate = act;
 }
 
 /* sig_line - one SigningTable line */
@@ -157,7 +167,7 @@ table_read_keys(struct conf *cf, const char *spec, struct diag *d)
 		return diag(d, EX_CONFIG, "keytable %s cannot be a refile: table", spec);
 	free(cf->keytable);
 	cf->keytable = xstrdup(path);
-	return each_line(path, d, cf, key_line, 2);
+	return each_line(path, d, cf, key_line, 3);
 }
 
 int
