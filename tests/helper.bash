@@ -23,9 +23,10 @@ mkkeys() {
 	} > "$d/keys.txt"
 }
 
-# signatures FILE - the DKIM-Signature fields of a message, unfolded
+# signatures FILE - the DKIM-Signature fields of a message, unfolded,
+# tabs made spaces
 signatures() {
-	sed -n '/^\r\{0,1\}$/q;p' "$1" | tr -d '\r' |
+	sed -n '/^\r\{0,1\}$/q;p' "$1" | tr -d '\r' | tr '\t' ' ' |
 	    awk '/^[^ \t]/{if(s)print s; s=""} /^[Dd][Kk][Ii][Mm]-[Ss]ignature:/{s=$0; next} /^[ \t]/{if(s)s=s $0} END{if(s)print s}'
 }
 
