@@ -31,17 +31,32 @@ def median_time(cmd, stdin=None, n=20):
 
 
 def make_message(path, size):
-    line = b"The quick brown fox  jumps over the lazy dog; 0123456789 \t trailing \n"
+    """A message whose body mixes what mail carries: 6 of 10 lines base64
+    (attachments), 3 prose with single spaces, 1 with tabs, double spaces
+    and trailing white space."""
+    import base64
+    import random
+    rnd = random.Random(1)
+    words = b"the quick brown fox jumps over lazy dog mail server signature key".split()
+    lines = []
+    for i in range(10000):
+        k = i % 10
+        if k < 6:
+            lines.append(base64.b64encode(bytes(rnd.getrandbits(8) for _ in range(57))) + b"\n")
+        elif k < 9:
+            lines.append(b" ".join(rnd.choice(words) for _ in range(12)) + b"\n")
+        else:
+            lines.append(b"\t" + b"  ".join(rnd.choice(words) for _ in range(8)) + b" \t \n")
+    body = b"".join(lines)
     head = (b"From: Alice <alice@example.com>\nTo: bob@example.org\n"
             b"Subject: benchmark\nDate: Mon, 23 Nov 2026 10:00:00 +0000\n"
             b"Message-ID: <bench@example.com>\n\n")
     with open(path, "wb") as f:
         f.write(head)
         left = size - len(head)
-        chunk = line * (1048576 // len(line))
         while left > 0:
-            f.write(chunk[:left])
-            left -= min(left, len(chunk))
+            f.write(body[:left])
+            left -= min(left, len(body))
 
 
 def ms(x):
@@ -89,6 +104,10 @@ def per_message(out):
 
 def throughput(out):
     out.append("\n### 2. Body canonicalization + SHA-256 on a 1 GB message (median of 3)\n")
+    out.append("Body: 60% base64 lines, 30% prose with single spaces, 10% lines with "
+               "tabs, double spaces and trailing white space. `dkimpipe verify` reads the "
+               "message, canonicalizes and hashes the body, and stops at the body-hash "
+               "mismatch; it spools nothing.\n")
     big = W + "/big.eml"
     make_message(big, 1 << 30)
     size = os.path.getsize(big)

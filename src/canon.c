@@ -100,24 +100,6 @@ emit(struct bodyhash *b, const char *p, size_t n)
 	}
 }
 
-/* content - one byte of line content: flush held-back lines and space */
-static void
-content(struct bodyhash *b, char c)
-{
-	for (; b->blank > 0; b->blank--)
-		emit(b, "\r\n", 2);
-	if (b->ws) {
-		emit(b, " ", 1);
-		b->ws = 0;
-	}
-	if (b->olen < BODY_OUT)
-		b->out[b->olen++] = (unsigned char)c;
-	else
-		emit(b, &c, 1);
-	b->any = 1;
-	b->inline_ = 1;
-}
-
 /* eol - end of one input line */
 static void
 eol(struct bodyhash *b)
@@ -130,30 +112,196 @@ eol(struct bodyhash *b)
 	b->inline_ = 0;
 }
 
-/*
- * span - length of the run of plain bytes at p: for simple, anything but
- * CR and LF; for relaxed, also not SP or TAB.
- */
-static size_t
-span(const struct bodyhash *b, const char *p, size_t n)
+/* blanks - a line with content begins: emit the empty lines held back */
+static void
+blanks(struct bodyhash *b)
 {
-	size_t i;
-
-	if (b->canon == CANON_SIMPLE) {
-		for (i = 0; i < n && p[i] != '\n' && p[i] != '\r'; i++)
-			;
-	} else {
-		for (i = 0; i < n && p[i] != '\n' && p[i] != '\r' &&
-		    p[i] != ' ' && p[i] != '\t'; i++)
-			;
-	}
-	return i;
+	for (; b->blank > 0; b->blank--)
+		emit(b, "\r\n", 2);
 }
 
+/* simple_seg - part of one line, without its line end, simple canon */
+static void
+simple_seg(struct bodyhash *b, const char *s, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->blank > 0)
+		blanks(b);
+	emit(b, s, n);
+	b->inline_ = 1;
+}
+
+/*
+ * plain - no byte of s is white space, a control character or 8-bit:
+ * tested 8 bytes at a time; a 1 can only be a false alarm for 8-bit text.
+ */
+static int
+plain(const char *s, size_t n)
+{
+	const uint64_t ones = 0x2121212121212121ULL, high = 0x8080808080808080ULL;
+	uint64_t x;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (((x - ones) | x) & high)
+			return 0;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* zeros - 0x80 in each byte of x that is zero, exactly */
+static uint64_t
+zeros(uint64_t x)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
+
+	return ~(((x & low7) + low7) | x | low7);
+}
+
+/*
+ * single_spaced - s holds no tab and no two spaces in a row (8 bytes at
+ * a time); then relaxed canonicalization changes at most its ends.
+ */
+static int
+single_spaced(const char *s, size_t n)
+{
+	const uint64_t sp8 = 0x2020202020202020ULL, tab8 = 0x0909090909090909ULL;
+	uint64_t x, sp, carry = 0;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		sp = zeros(x ^ sp8);
+		if (zeros(x ^ tab8) || (sp & (sp >> 8)) || (carry && (sp & 0x80)))
+			return 0;
+		carry = sp >> 63;
+	}
+	for (; i < n; i++) {
+		if (s[i] == '\t' || (s[i] == ' ' && (carry || (i + 1 < n && s[i + 1] == ' '))))
+			return 0;
+		carry = s[i] == ' ';
+	}
+	return 1;
+}
+
+/*
+ * relaxed_fast - the common case: no tab and no two spaces in a row, so
+ * at most a single trailing space changes; copied with memcpy. Returns
+ * 0 when it does not apply.
+ */
+static int
+relaxed_fast(struct bodyhash *b, const char *s, size_t n)
+{
+	size_t m = n;
+
+	if (n > 0 && plain(s, n)) {	/* base64, words without spaces */
+		if (b->blank > 0)
+			blanks(b);
+		if (b->ws)
+			emit(b, " ", 1);
+		emit(b, s, n);
+		b->inline_ = 1;
+		b->ws = 0;
+		return 1;
+	}
+	if (n == 0 || (b->ws && s[0] == ' ') || !single_spaced(s, n))
+		return 0;
+	if (s[m - 1] == ' ')
+		m--;
+	if (m == 0) {
+		b->ws = 1;
+		return 1;
+	}
+	if (b->blank > 0)
+		blanks(b);
+	if (b->ws)
+		emit(b, " ", 1);
+	emit(b, s, m);
+	b->inline_ = 1;
+	b->ws = m < n;
+	return 1;
+}
+
+/*
+ * relaxed_seg - part of one line, without its line end, relaxed canon:
+ * runs of SP and HTAB become one SP, emitted only if content follows on
+ * the line. Output never exceeds input plus one byte, so the copy loop
+ * writes straight into the buffer.
+ */
+static void
+relaxed_seg(struct bodyhash *b, const char *s, size_t n)
+{
+	unsigned char *o, c;
+	size_t k, take;
+	int ws;
+
+	if (relaxed_fast(b, s, n))
+		return;
+	if (b->blank > 0) {
+		for (k = 0; k < n && (s[k] == ' ' || s[k] == '\t'); k++)
+			;
+		if (k == n) {
+			b->ws |= n > 0;
+			return;
+		}
+		blanks(b);
+	}
+	while (n > 0) {
+		if (BODY_OUT - b->olen < 2)
+			flush(b);
+		take = BODY_OUT - b->olen - 1;
+		if (take > n)
+			take = n;
+		o = b->out + b->olen;
+		ws = b->ws;
+		for (k = 0; k < take; k++) {
+			c = (unsigned char)s[k];
+			if (c == ' ' || c == '\t') {
+				ws = 1;
+				continue;
+			}
+			if (ws) {
+				*o++ = ' ';
+				ws = 0;
+			}
+			*o++ = c;
+		}
+		if (o != b->out + b->olen) {
+			b->inline_ = 1;
+			b->any = 1;
+		}
+		b->olen = (size_t)(o - b->out);
+		b->ws = ws;
+		s += take;
+		n -= take;
+	}
+}
+
+/* segment - line content (a CR inside is content) */
+static void
+segment(struct bodyhash *b, const char *s, size_t n)
+{
+	if (b->canon == CANON_SIMPLE)
+		simple_seg(b, s, n);
+	else
+		relaxed_seg(b, s, n);
+}
+
+/*
+ * bodyhash_update - canonicalize and hash more body bytes. Lines are
+ * found with memchr; a CR right before LF ends the line, any other CR
+ * is content; a CR at the end of the chunk waits for the next byte.
+ */
 void
 bodyhash_update(struct bodyhash *b, const char *p, size_t n)
 {
-	size_t i = 0, run;
+	const char *nl;
+	size_t i = 0, end, seg;
 
 	while (i < n) {
 		if (b->cr) {
@@ -163,25 +311,21 @@ bodyhash_update(struct bodyhash *b, const char *p, size_t n)
 				i++;
 				continue;
 			}
-			content(b, '\r');
+			segment(b, "\r", 1);
 		}
-		if (p[i] == '\r') {
-			b->cr = 1;
-			i++;
-		} else if (p[i] == '\n') {
-			eol(b);
-			i++;
-		} else if (b->canon == CANON_RELAXED &&
-		    (p[i] == ' ' || p[i] == '\t')) {
-			b->ws = 1;
-			i++;
-		} else {
-			run = span(b, p + i, n - i);
-			content(b, p[i]);
-			if (run > 1)
-				emit(b, p + i + 1, run - 1);
-			i += run;
+		nl = memchr(p + i, '\n', n - i);
+		end = nl ? (size_t)(nl - p) : n;
+		seg = end - i;
+		if (seg > 0 && p[end - 1] == '\r') {
+			seg--;
+			if (nl == NULL)
+				b->cr = 1;	/* CR at the end of the chunk */
 		}
+		segment(b, p + i, seg);
+		if (nl == NULL)
+			break;
+		eol(b);
+		i = end + 1;
 	}
 }
 
@@ -192,7 +336,7 @@ bodyhash_final(struct bodyhash *b, unsigned char digest[32])
 
 	if (b->cr) {
 		b->cr = 0;
-		content(b, '\r');
+		segment(b, "\r", 1);
 	}
 	if (b->inline_)
 		eol(b);

@@ -4,12 +4,17 @@
 # "selector._domainkey.domain TXT-value" (OpenDKIM's TestPublicKeys
 # format); no DNS is used. Prints "PASS file" or "FAIL file: detail" per
 # message; a message passes when it has signatures and all verify.
-# Exits 0 only if every message passes.
+# Exits 0 only if every message passes. With --smtp first, a message
+# whose last line has no line end gets CRLF appended, as SMTP transport
+# does (RFC 5321 DATA always ends in CRLF).
 import re
 import sys
 
 import dkim
 
+smtp = len(sys.argv) > 1 and sys.argv[1] == "--smtp"
+if smtp:
+    del sys.argv[1]
 recs = {}
 with open(sys.argv[1]) as f:
     for line in f:
@@ -24,6 +29,8 @@ def dnsfunc(name, timeout=5):
 
 def check(path):
     msg = open(path, 'rb').read()
+    if smtp and not msg.endswith(b"\n"):
+        msg += b"\r\n"
     hdr = re.split(rb'\r?\n\r?\n', msg, maxsplit=1)[0]
     count = len(re.findall(rb'(?im)^dkim-signature\s*:', hdr))
     if count == 0:
