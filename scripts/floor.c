@@ -4,8 +4,9 @@
  * digest once with the given key (OpenSSL), and writes the signature.
  * dkimpipe cannot do less. Not part of dkimpipe; built by bench.sh.
  *
- * usage: floor KEYFILE < data
+ * usage: floor KEYFILE [FILE]    (FILE defaults to standard input)
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -23,12 +24,15 @@ main(int argc, char **argv)
 	EVP_PKEY *k;
 	FILE *fp;
 	ssize_t n;
+	int fd = 0;
 
-	if (argc != 2 || (fp = fopen(argv[1], "r")) == NULL ||
+	if (argc == 3 && (fd = open(argv[2], O_RDONLY)) < 0)
+		return 2;
+	if (argc < 2 || argc > 3 || (fp = fopen(argv[1], "r")) == NULL ||
 	    (k = PEM_read_PrivateKey(fp, NULL, NULL, NULL)) == NULL)
 		return 2;
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	while ((n = read(0, buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		EVP_DigestUpdate(md, buf, (size_t)n);
 	EVP_DigestFinal_ex(md, dg, &dl);
 	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA) {
