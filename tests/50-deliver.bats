@@ -26,6 +26,12 @@ setup() {
 	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n' > "$MSG"
 }
 
+teardown() {
+	# the syslog test's listener socket, if that test failed half-way
+	[ -f "$BATS_TEST_TMPDIR/syslog" ] && rm -f /dev/log
+	return 0
+}
+
 deliver() { "$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE "$@" < "$MSG"; }
 
 @test "signs, and runs sendmail -G -i -f SENDER -- RCPT... exactly" {
@@ -170,4 +176,37 @@ deliver() { "$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE "$@" < "$MSG"; }
 	$PY -c 'import sys; sys.stdout.write("From: alice@example.com\n\n" + "x" * 100 + "\n" * 300000)' > "$MSG"
 	run deliver -f alice@example.com -- bob@example.org
 	[ "$status" -eq 0 ]
+}
+
+@test "syslog: one record per message, facility mail, ident dkimpipe[PID]" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to listen on /dev/log"
+	[ -e /dev/log ] && skip "a system logger owns /dev/log"
+	$PY - "$BATS_TEST_TMPDIR/syslog" <<-'PYEOF' &
+	import socket, sys
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+	s.bind("/dev/log")
+	s.settimeout(10)
+	with open(sys.argv[1], "wb") as f:
+	    try:
+	        while True:
+	            f.write(s.recv(4096) + b"\n"); f.flush()
+	    except socket.timeout:
+	        pass
+	PYEOF
+	pid=$!
+	for i in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
+	sed -i '/^log_to/d' "$CONF"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]			# nothing on stderr: pipe(8) would log it
+	printf 'From: x@other.example\n\nhello\n' > "$MSG"
+	run deliver -f x@other.example -- bob@example.org
+	sleep 0.5
+	kill $pid; wait $pid 2>/dev/null || true
+	rm -f /dev/log
+	cat "$BATS_TEST_TMPDIR/syslog"
+	# <22> is facility mail (2) at priority info (6)
+	grep -Eq '^<22>.*dkimpipe\[[0-9]+\]: 4AbCdE: signed, from=<alice@example.com>, d=example.com, s=e1, a=ed25519-sha256, c=relaxed/relaxed, size=[0-9]+$' "$BATS_TEST_TMPDIR/syslog"
+	grep -Eq '^<22>.*dkimpipe\[[0-9]+\]: 4AbCdE: not signed: no key for domain other.example, from=<x@other.example>, size=[0-9]+$' "$BATS_TEST_TMPDIR/syslog"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/syslog")" -eq 2 ]
 }
