@@ -219,7 +219,7 @@ keysource(struct ctx *c)
 		if (cf->subdomains) {
 			cf->sigs[1].pattern = xcalloc(1, strlen(r->domain) + 2);
 			cf->sigs[1].pattern[0] = '.';
-			strcpy(cf->sigs[1].pattern + 1, r->domain);
+			memcpy(cf->sigs[1].pattern + 1, r->domain, strlen(r->domain) + 1);
 			cf->sigs[1].keyname = xstrdup("default");
 			cf->nsigs = 2;
 		}

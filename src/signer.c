@@ -139,6 +139,7 @@ signer_run(struct signed_msg *m, int fd, const struct conf *cf,
 	unsigned char digest[32];
 	int rc;
 
+	spool_borrow(&m->spool, fd);
 	bodyhash_init(&bh, cf->bcanon);
 	rc = read_all(m, fd, cf, &bh, why);
 	if (rc == 0 && m->outcome == OUT_SIGNED) {

@@ -6,7 +6,12 @@
  * (default $TMPDIR, then /tmp) and unlinked at once, so it disappears on
  * every exit path, even SIGKILL. The spool does not parse anything.
  * Failures are EX_TEMPFAIL: the message is fine, the machine is not.
+ * When the input itself is a regular file read from its start (sign
+ * FILE, sign < FILE), nothing is copied: the spool only counts bytes and
+ * spool_copy() reads the file again.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,7 +32,39 @@ spool_init(struct spool *sp, const char *tmpdir)
 	sp->used = 0;
 	sp->fd = -1;
 	sp->size = 0;
+	sp->src = -1;
 	sp->tmpdir = tmpdir;
+}
+
+/* spool_borrow - use fd as the spool if it is a regular file at offset 0 */
+void
+spool_borrow(struct spool *sp, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    lseek(fd, 0, SEEK_CUR) == 0)
+		sp->src = fd;
+}
+
+/* copy_src - write the first size bytes of the borrowed file to fd */
+static int
+copy_src(struct spool *sp, int fd, struct why *why)
+{
+	off_t off = 0;
+	ssize_t r;
+
+	while (off < sp->size) {
+		r = pread(sp->src, sp->mem, SPOOL_MEM < (size_t)(sp->size - off) ?
+		    SPOOL_MEM : (size_t)(sp->size - off), off);
+		if (r <= 0)
+			return why_set(why, EX_TEMPFAIL, "cannot read the message again: %s",
+			    r < 0 ? strerror(errno) : "file shrank");
+		if (io_write_all(fd, sp->mem, (size_t)r) < 0)
+			return why_set(why, EX_IOERR, "write error: %s", strerror(errno));
+		off += r;
+	}
+	return 0;
 }
 
 /* spool_mkfile - create the unlinked temporary file */
@@ -71,6 +108,10 @@ spool_write(struct spool *sp, const void *p, size_t n, struct why *why)
 	const char *s = p;
 	size_t room;
 
+	if (sp->src >= 0) {
+		sp->size += (off_t)n;
+		return 0;
+	}
 	while (n > 0) {
 		if (sp->used == SPOOL_MEM && spool_flush(sp, why) < 0)
 			return -1;
@@ -93,6 +134,8 @@ spool_copy(struct spool *sp, int fd, struct why *why)
 	char *chunk;
 	ssize_t r;
 
+	if (sp->src >= 0)
+		return copy_src(sp, fd, why);
 	if (sp->fd < 0) {
 		if (io_write_all(fd, sp->mem, sp->used) < 0)
 			return why_set(why, EX_IOERR, "write error: %s", strerror(errno));

@@ -16,10 +16,12 @@ struct spool {
 	size_t	 used;		/* bytes in mem */
 	int	 fd;		/* -1 while all in memory */
 	off_t	 size;		/* total bytes spooled */
+	int	 src;		/* >= 0: the input is this regular file */
 	const char *tmpdir;
 };
 
 void	spool_init(struct spool *, const char *);
+void	spool_borrow(struct spool *, int);
 int	spool_write(struct spool *, const void *, size_t, struct why *);
 int	spool_copy(struct spool *, int, struct why *);
 void	spool_free(struct spool *);

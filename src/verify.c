@@ -203,7 +203,7 @@ fetch(const struct keysrc *ks, const char *name, struct buf *rec,
 static int
 check_key(struct vsig *v, const struct keysrc *ks, struct keyrec *kr)
 {
-	char name[512], hl[64];
+	char name[512], hl[80];
 	struct buf rec;
 	struct why why;
 	enum dns_result r;
@@ -221,7 +221,8 @@ check_key(struct vsig *v, const struct keysrc *ks, struct keyrec *kr)
 		settle(v, "permerror", "key revoked");
 	else if ((v->alg == ALG_RSA_SHA256) != (strcmp(kr->k, "rsa") == 0))
 		settle(v, "permerror", "key type %s does not match a=%s", kr->k, v->res->a);
-	else if (kr->h[0] && strstr(strcat(strcpy(hl, ":"), kr->h), ":sha256") == NULL)
+	else if (kr->h[0] && (snprintf(hl, sizeof(hl), ":%s:", kr->h),
+	    strstr(hl, ":sha256:") == NULL))
 		settle(v, "permerror", "key does not allow sha256");
 	else if (kr->s[0] && strcmp(kr->s, "*") != 0 && strstr(kr->s, "email") == NULL)
 		settle(v, "permerror", "key not for email");
