@@ -65,7 +65,7 @@ int
 cmd_deliver(int argc, char **argv)
 {
 	const char *cfpath = CONF_DEFAULT_PATH, *qid = "NOQUEUE", *sender = NULL;
-	char from[600], sums[1000], text[sizeof(((struct why *)0)->text) + 64];
+	char from[600], sums[1000];
 	struct why why = { 0, "" };
 	struct signed_msg m;
 	struct conf cf;
@@ -109,11 +109,9 @@ cmd_deliver(int argc, char **argv)
 	else if (m.outcome == OUT_NOKEY)
 		log_info("%s: not signed: no key for domain %s, from=<%s>, size=%lld",
 		    qid, m.domain, from, (long long)m.spool.size);
-	else {
-		snprintf(text, sizeof(text), "%s", why.text);
+	else
 		log_warn("%s: not signed: %s; passed on unsigned, size=%lld", qid,
-		    text, (long long)m.spool.size);
-	}
+		    why.text, (long long)m.spool.size);
 	signer_free(&m);
 	conf_free(&cf);
 	return EX_OK;

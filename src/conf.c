@@ -319,31 +319,33 @@ key_kind(const struct sigkey *k)
 	return kind;
 }
 
-/* same_group - keys that replace each other: same d=, same key type */
-static int
-same_group(const struct sigsel *a, const struct sigsel *b)
-{
-	return strcasecmp(a->domain, b->domain) == 0 &&
-	    key_kind(a->key) == key_kind(b->key);
-}
-
 /*
  * rotate - key rotation without cron: drop keys whose activation time
  * has not come; among keys for the same d= and key type of which any
- * has an activation time, keep only the newest active one.
+ * has an activation time, keep only the newest active one. Key types
+ * are read once per chosen key, and only when rotation is in play.
  */
 static size_t
 rotate(struct sigsel *out, size_t n, time_t now)
 {
+	int kind[CONF_MAXSIG], keep, any = 0;
 	size_t i, j, o = 0;
-	int keep;
 
+	if (n > CONF_MAXSIG)
+		n = CONF_MAXSIG;
+	for (i = 0; i < n; i++)
+		any |= out[i].key->activate != 0;
+	if (!any)
+		return n;
+	for (i = 0; i < n; i++)
+		kind[i] = key_kind(out[i].key);
 	for (i = 0; i < n; i++) {
 		keep = out[i].key->activate <= now;
 		for (j = 0; j < n && keep; j++)
 			if (j != i && out[j].key->activate <= now &&
 			    (out[i].key->activate || out[j].key->activate) &&
-			    same_group(&out[i], &out[j]) &&
+			    strcasecmp(out[i].domain, out[j].domain) == 0 &&
+			    kind[i] == kind[j] &&
 			    (out[j].key->activate > out[i].key->activate ||
 			    (out[j].key->activate == out[i].key->activate && j < i)))
 				keep = 0;
