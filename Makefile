@@ -47,7 +47,7 @@ demo: deps
 
 check: deps
 	$(MAKE) all unit dkimpipe-asan
-	bats tests
+	sh tests/sandbox.sh bats tests
 
 bench: deps
 	$(MAKE) all

@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 
 #include "conf.h"
+#include "keycache.h"
 #include "xmem.h"
 
 static const char def_hdrs[] =
@@ -42,6 +43,10 @@ conf_defaults(struct conf *cf)
 	cf->sendmail_path = xstrdup("/usr/sbin/sendmail");
 	cf->on_refusal = REFUSAL_UNSIGNED;
 	cf->timeout = 600;
+	cf->lmtp_messages = 1000;
+	cf->lmtp_idle = 60;
+	cf->lmtp_lifetime = 300;
+	cf->lmtp_timeout = 300;
 }
 
 static void
@@ -452,8 +457,12 @@ conf_sel_key(struct sigsel *sel, const struct conf *cf, struct why *why)
 		sel->alg = sel->key->alg;
 		return 0;
 	}
-	if ((sel->pkey = keys_load(sel->key->keyfile, cf->require_safe_keys,
-	    why)) == NULL)
+	if (cf->keycache != NULL)
+		sel->pkey = keycache_get(cf->keycache, sel->key->keyfile,
+		    cf->require_safe_keys, why);
+	else
+		sel->pkey = keys_load(sel->key->keyfile, cf->require_safe_keys, why);
+	if (sel->pkey == NULL)
 		return -1;
 	sel->owned = 1;
 	return keys_alg(sel->pkey, sel->key->keyfile, &sel->alg, why);

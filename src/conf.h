@@ -5,6 +5,8 @@
 #ifndef CONF_H
 #define CONF_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <time.h>
 
@@ -13,6 +15,8 @@
 #include "canon.h"
 #include "keys.h"
 #include "why.h"
+
+struct keycache;
 
 struct sigkey {
 	char		*name;		/* KeyTable name, or the key file */
@@ -72,6 +76,12 @@ struct conf {
 	enum on_refusal	 on_refusal;
 	int		 timeout;	/* seconds before giving up with 75 */
 	char		*nameservers;	/* host[:port],...; NULL: resolv.conf */
+	struct keycache	*keycache;	/* long-lived modes: decoded keys (not owned) */
+	off_t		 size_limit;	/* lmtp: bytes per message; 0: none */
+	int		 lmtp_messages;	/* lmtp: messages per process */
+	int		 lmtp_idle;	/* lmtp: seconds idle between transactions */
+	int		 lmtp_lifetime;	/* lmtp: seconds before no new transaction */
+	int		 lmtp_timeout;	/* lmtp: seconds to wait for a client line */
 };
 
 #define CONF_MAXSIG	8	/* signatures on one message */

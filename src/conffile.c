@@ -79,6 +79,22 @@ set_time(struct ctx *c, const char *name, const char *v, long *out)
 	return 0;
 }
 
+/* set_count - a decimal number from 0 to max */
+static int
+set_count(struct ctx *c, const char *name, const char *v, long long max,
+    long long *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 0 || n > max)
+		return bad(c, name, v, "a number");
+	*out = n;
+	return 0;
+}
+
 static void
 set_str(char **dst, const char *v)
 {
@@ -91,6 +107,7 @@ static int
 param(struct ctx *c, const char *name, const char *v)
 {
 	struct conf *cf = c->cf;
+	long long n;
 	long t;
 
 	if (strcmp(name, "domain") == 0) {
@@ -131,6 +148,27 @@ param(struct ctx *c, const char *name, const char *v)
 		if (t < 1 || t > 86400)
 			return bad(c, name, v, "between 1s and 1d");
 		cf->timeout = (int)t;
+	} else if (strcmp(name, "message_size_limit") == 0) {
+		if (set_count(c, name, v, LLONG_MAX / 2, &n) < 0)
+			return -1;
+		cf->size_limit = (off_t)n;
+	} else if (strcmp(name, "lmtp_max_messages") == 0) {
+		if (set_count(c, name, v, 1000000, &n) < 0 || n < 1)
+			return bad(c, name, v, "between 1 and 1000000");
+		cf->lmtp_messages = (int)n;
+	} else if (strcmp(name, "lmtp_idle_time") == 0 ||
+	    strcmp(name, "lmtp_lifetime") == 0 ||
+	    strcmp(name, "lmtp_timeout") == 0) {
+		if (set_time(c, name, v, &t) < 0)
+			return -1;
+		if (t < 1 || t > 86400)
+			return bad(c, name, v, "between 1s and 1d");
+		if (name[5] == 'i')
+			cf->lmtp_idle = (int)t;
+		else if (name[5] == 'l')
+			cf->lmtp_lifetime = (int)t;
+		else
+			cf->lmtp_timeout = (int)t;
 	} else if (strcmp(name, "sendmail_path") == 0) {
 		if (v[0] != '/')
 			return bad(c, name, v, "an absolute path");

@@ -1,10 +1,61 @@
 /*
  * io - read and write whole buffers on file descriptors.
+ *
+ * The deadline is the one piece of state: a flag set by SIGALRM, which
+ * is installed without SA_RESTART so that a blocked read, write or
+ * waitpid returns EINTR; the loops here then give up with ETIMEDOUT.
  */
 #include <errno.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "io.h"
+
+static volatile sig_atomic_t expired;
+
+static void
+on_deadline(int sig)
+{
+	(void)sig;
+	expired = 1;
+}
+
+/* io_deadline - blocking I/O gives up after this many seconds; 0: never */
+void
+io_deadline(unsigned seconds)
+{
+	struct sigaction sa;
+
+	alarm(0);
+	expired = 0;
+	if (seconds == 0)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_deadline;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(seconds);
+}
+
+/* io_expired - the deadline has passed */
+int
+io_expired(void)
+{
+	return expired;
+}
+
+/* interrupted - EINTR: retry, unless the deadline has passed */
+static int
+interrupted(void)
+{
+	if (errno != EINTR)
+		return 0;
+	if (!expired)
+		return 1;
+	errno = ETIMEDOUT;
+	return 0;
+}
 
 /* io_read - read up to n bytes; 0 at end of input, -1 with errno */
 ssize_t
@@ -14,7 +65,7 @@ io_read(int fd, void *p, size_t n)
 
 	do
 		r = read(fd, p, n);
-	while (r < 0 && errno == EINTR);
+	while (r < 0 && interrupted());
 	return r;
 }
 
@@ -28,7 +79,7 @@ io_write_all(int fd, const void *p, size_t n)
 	while (n > 0) {
 		w = write(fd, s, n);
 		if (w < 0) {
-			if (errno == EINTR)
+			if (interrupted())
 				continue;
 			return -1;
 		}

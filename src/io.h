@@ -1,6 +1,8 @@
 /*
  * io - read and write whole buffers on file descriptors, retrying on
- * EINTR and short counts. No buffering, no policy.
+ * EINTR and short counts. No buffering, no policy. A long-lived mode can
+ * set a deadline (io_deadline): once it has passed, blocking reads and
+ * writes fail with ETIMEDOUT instead of waiting on.
  */
 #ifndef IO_H
 #define IO_H
@@ -9,5 +11,7 @@
 
 ssize_t	io_read(int, void *, size_t);
 int	io_write_all(int, const void *, size_t);
+void	io_deadline(unsigned);
+int	io_expired(void);
 
 #endif

@@ -56,31 +56,37 @@ keys_file_safe(const char *path, int require_safe, struct why *why)
 	return keys_check_stat(path, &st, require_safe, why);
 }
 
-/* keys_load - read and check one private key */
-EVP_PKEY *
-keys_load(const char *path, int require_safe, struct why *why)
+/* keys_open - open a key file and apply the safe-key rules; fd or -1 */
+int
+keys_open(const char *path, int require_safe, struct stat *st,
+    struct why *why)
 {
-	struct stat st;
-	EVP_PKEY *pkey;
-	FILE *fp;
-	enum alg alg;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		why_set(why, EX_NOINPUT, "cannot open key file %s: %s", path,
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return why_set(why, EX_NOINPUT, "cannot open key file %s: %s", path,
 		    strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0) {
 		why_set(why, EX_NOINPUT, "cannot stat key file %s: %s", path,
 		    strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	if (keys_check_stat(path, &st, require_safe, why) < 0) {
+	if (keys_check_stat(path, st, require_safe, why) < 0) {
 		close(fd);
-		return NULL;
+		return -1;
 	}
+	return fd;
+}
+
+/* keys_read - decode the key from a file keys_open() opened; closes fd */
+EVP_PKEY *
+keys_read(int fd, const char *path, struct why *why)
+{
+	EVP_PKEY *pkey;
+	FILE *fp;
+	enum alg alg;
+
 	if ((fp = fdopen(fd, "r")) == NULL) {
 		why_set(why, EX_TEMPFAIL, "cannot read key file %s: %s", path,
 		    strerror(errno));
@@ -100,6 +106,18 @@ keys_load(const char *path, int require_safe, struct why *why)
 		return NULL;
 	}
 	return pkey;
+}
+
+/* keys_load - read and check one private key */
+EVP_PKEY *
+keys_load(const char *path, int require_safe, struct why *why)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = keys_open(path, require_safe, &st, why)) < 0)
+		return NULL;
+	return keys_read(fd, path, why);
 }
 
 /* keys_alg - the signing algorithm a key implies */

@@ -20,6 +20,7 @@ static const struct {
 } cmds[] = {
 	{ "sign", cmd_sign },
 	{ "deliver", cmd_deliver },
+	{ "lmtp", cmd_lmtp },
 	{ "check", cmd_check },
 	{ "keygen", cmd_keygen },
 	{ "dnsrecord", cmd_dnsrecord },
@@ -33,6 +34,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: dkimpipe sign [-d domain -s selector -k keyfile]... [options] [file]\n"
 	    "       dkimpipe deliver [-c config] [-q queue_id] -f sender -- recipient...\n"
+	    "       dkimpipe lmtp [-c config]\n"
 	    "       dkimpipe check [-c config]\n"
 	    "       dkimpipe keygen -d domain -s selector [-t rsa|ed25519] [-b bits] [-D dir]\n"
 	    "       dkimpipe dnsrecord -k keyfile -s selector [-d domain] [-1]\n"

@@ -8,9 +8,12 @@
  * else (cannot run, killed, non-zero exit) is EX_TEMPFAIL, so that the
  * caller leaves the message in Postfix's queue. Any mode may call this.
  *
- * The one piece of global state is the pid of the running sendmail, for
- * the time-limit signal handler: on SIGALRM it reports success if
- * sendmail has already exited 0, else kills it and exits EX_TEMPFAIL.
+ * One-shot modes (deliver) limit their whole run with resubmit_alarm():
+ * the one piece of global state is the pid of the running sendmail, for
+ * that signal handler: on SIGALRM it reports success if sendmail has
+ * already exited 0, else kills it and exits EX_TEMPFAIL. Long-lived
+ * modes set an io_deadline() instead: then writing stops, sendmail is
+ * killed and waited for, and only its own exit status 0 counts.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -22,6 +25,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "resubmit.h"
 #include "xmem.h"
 
@@ -109,10 +113,13 @@ resubmit(const struct conf *cf, const char *sender, char **rcpt, size_t n,
 	close(fds[0]);
 	wrote = signer_write(m, fds[1], with_sigs, &werr);
 	close(fds[1]);
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return why_set(why, EX_TEMPFAIL, "cannot wait for sendmail: %s",
 			    strerror(errno));
+		if (io_expired())
+			kill(pid, SIGKILL);	/* and wait: it may have said 0 */
+	}
 	sendmail_pid = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;		/* Postfix has it, whatever else happened */

@@ -30,6 +30,7 @@ signer_init(struct signed_msg *m, const struct conf *cf)
 	spool_init(&m->spool, cf->tmpdir);
 	header_init(&m->hdr);
 	buf_init(&m->sigs);
+	bodyhash_init(&m->bh, cf->bcanon);
 }
 
 void
@@ -39,6 +40,7 @@ signer_free(struct signed_msg *m)
 	spool_free(&m->spool);
 	header_free(&m->hdr);
 	buf_free(&m->sigs);
+	bodyhash_free(&m->bh);
 }
 
 /* begin_body - header complete: check it and choose the keys */
@@ -82,49 +84,69 @@ make_sigs(struct signed_msg *m, const struct conf *cf,
 	return 0;
 }
 
-/* read_all - spool the input, hashing the body when there are keys */
-static int
-read_all(struct signed_msg *m, int fd, const struct conf *cf,
-    struct bodyhash *bh, struct why *why)
+/*
+ * signer_feed - take the next piece of the message: spool it, parse the
+ * header block once it is complete, hash the body when there are keys.
+ * After a failure the rest is ignored; signer_end() reports it.
+ */
+void
+signer_feed(struct signed_msg *m, const struct conf *cf, const char *p,
+    size_t n)
 {
-	char *chunk = xmalloc(READ_CHUNK);
-	struct why refusal = { 0, "" };
-	ssize_t r;
-	size_t off;
-	int hashing = 0, rc = 0;
+	size_t off = 0;
 
-	while ((r = io_read(fd, chunk, READ_CHUNK)) > 0) {
-		if ((rc = spool_write(&m->spool, chunk, (size_t)r, why)) < 0)
-			break;
-		off = 0;
-		if (!m->hdr.done) {
-			off = header_feed(&m->hdr, chunk, (size_t)r);
-			if (m->hdr.done && begin_body(m, cf, &refusal) == 0) {
-				if (load_keys(m, cf, why) < 0) {
-					rc = -1;
-					break;
-				}
-				hashing = m->outcome == OUT_SIGNED;
-			}
-		}
-		if (hashing && off < (size_t)r)
-			bodyhash_update(bh, chunk + off, (size_t)r - off);
+	if (m->failed || n == 0)
+		return;
+	if (spool_write(&m->spool, p, n, &m->fail) < 0) {
+		m->failed = 1;
+		return;
 	}
-	free(chunk);
-	if (rc < 0)
-		return -1;
-	if (r < 0)
-		return why_set(why, EX_IOERR, "cannot read message: %m");
 	if (!m->hdr.done) {
-		m->hdr.done = 1;
-		if (begin_body(m, cf, &refusal) == 0 && load_keys(m, cf, why) < 0)
-			return -1;
+		off = header_feed(&m->hdr, p, n);
+		if (m->hdr.done && begin_body(m, cf, &m->refusal) == 0) {
+			if (load_keys(m, cf, &m->fail) < 0) {
+				m->failed = 1;
+				return;
+			}
+			m->hashing = m->outcome == OUT_SIGNED;
+		}
 	}
-	if (m->outcome == OUT_REFUSED) {
-		*why = refusal;
+	if (m->hashing && off < n)
+		bodyhash_update(&m->bh, p + off, n - off);
+}
+
+/*
+ * signer_end - the whole message is in: make the signatures. Returns 0
+ * when the outcome is OUT_SIGNED or OUT_NOKEY, else -1 with the reason.
+ */
+int
+signer_end(struct signed_msg *m, const struct conf *cf, struct why *why)
+{
+	unsigned char digest[32];
+	int rc = 0;
+
+	if (m->failed) {
+		*why = m->fail;
+		rc = -1;
+	} else if (!m->hdr.done) {
+		m->hdr.done = 1;
+		if (begin_body(m, cf, &m->refusal) == 0 &&
+		    load_keys(m, cf, why) < 0)
+			rc = -1;
+	}
+	if (rc == 0 && m->outcome == OUT_REFUSED) {
+		*why = m->refusal;
 		return -1;
 	}
-	return 0;
+	if (rc == 0 && m->outcome == OUT_SIGNED) {
+		bodyhash_final(&m->bh, digest);
+		rc = make_sigs(m, cf, digest, why);
+	}
+	if (rc < 0) {
+		m->outcome = OUT_FAILED;
+		buf_reset(&m->sigs);
+	}
+	return rc;
 }
 
 /*
@@ -135,23 +157,18 @@ int
 signer_run(struct signed_msg *m, int fd, const struct conf *cf,
     struct why *why)
 {
-	struct bodyhash bh;
-	unsigned char digest[32];
-	int rc;
+	char *chunk = xmalloc(READ_CHUNK);
+	ssize_t r;
 
 	spool_borrow(&m->spool, fd);
-	bodyhash_init(&bh, cf->bcanon);
-	rc = read_all(m, fd, cf, &bh, why);
-	if (rc == 0 && m->outcome == OUT_SIGNED) {
-		bodyhash_final(&bh, digest);
-		rc = make_sigs(m, cf, digest, why);
+	while ((r = io_read(fd, chunk, READ_CHUNK)) > 0 && !m->failed)
+		signer_feed(m, cf, chunk, (size_t)r);
+	free(chunk);
+	if (r < 0 && !m->failed) {
+		why_set(&m->fail, EX_IOERR, "cannot read message: %m");
+		m->failed = 1;
 	}
-	bodyhash_free(&bh);
-	if (rc < 0 && m->outcome != OUT_REFUSED) {
-		m->outcome = OUT_FAILED;
-		buf_reset(&m->sigs);
-	}
-	return rc;
+	return signer_end(m, cf, why);
 }
 
 /*

@@ -1,12 +1,15 @@
 /*
  * signer - sign one message: (input stream, configuration) -> signature
  * fields plus the spooled message, or a refusal with a reason. Shared by
- * every mode (sign, deliver, and later LMTP and batch re-signing).
+ * every mode (sign, deliver, lmtp, and later batch re-signing). The
+ * message comes either from a file descriptor (signer_run) or in pieces
+ * (signer_init, signer_feed..., signer_end), as the LMTP mode reads it.
  */
 #ifndef SIGNER_H
 #define SIGNER_H
 
 #include "buf.h"
+#include "canon.h"
 #include "conf.h"
 #include "header.h"
 #include "spool.h"
@@ -28,11 +31,20 @@ struct signed_msg {
 	struct sigsel	 sel[CONF_MAXSIG];
 	size_t		 nsel;
 	enum outcome	 outcome;
+	/* while the message streams in (signer_feed) */
+	struct bodyhash	 bh;
+	int		 hashing;	/* body goes to bh */
+	int		 failed;	/* feed failed: reason in fail */
+	struct why	 refusal;
+	struct why	 fail;
 };
 
 void	signer_init(struct signed_msg *, const struct conf *);
 int	signer_run(struct signed_msg *, int, const struct conf *,
 	    struct why *);
+void	signer_feed(struct signed_msg *, const struct conf *, const char *,
+	    size_t);
+int	signer_end(struct signed_msg *, const struct conf *, struct why *);
 int	signer_write(struct signed_msg *, int, int, struct why *);
 void	signer_free(struct signed_msg *);
 

@@ -9,7 +9,7 @@ load lib/postfix-env
 
 setup_file() {
 	export W=$BATS_FILE_TMPDIR
-	[ "$(id -u)" -eq 0 ] || skip "needs root to run Postfix"
+	pf_sandboxed || skip "needs root and tests/sandbox.sh (make check)"
 	pf_setup "$W"
 }
 

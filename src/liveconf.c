@@ -1,0 +1,111 @@
+/*
+ * liveconf - keep a long-lived process's configuration current without
+ * a restart: before each transaction the LMTP mode asks for it, and the
+ * files it came from (dkimpipe.conf and the KeyTable and SigningTable it
+ * names) are checked with stat(2); when any changed, appeared or
+ * vanished, everything is read again. A configuration that does not
+ * read is kept as the reason (logged once per change), so that mail
+ * waits in Postfix's queue until it is fixed. Decoded keys live in a
+ * key cache that survives reloads (keycache.c checks the key files
+ * themselves). This module does not know LMTP.
+ */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "conffile.h"
+#include "diag.h"
+#include "liveconf.h"
+#include "log.h"
+
+void
+liveconf_init(struct liveconf *lc, const char *path)
+{
+	memset(lc, 0, sizeof(*lc));
+	lc->path = path;
+	keycache_init(&lc->keys);
+	conf_defaults(&lc->cf);
+}
+
+/* files - the files the configuration came from */
+static void
+files(const struct liveconf *lc, const char *f[LIVE_FILES])
+{
+	f[0] = lc->path;
+	f[1] = lc->cf.keytable;
+	f[2] = lc->cf.signingtable;
+}
+
+/* same_stat - a file is as it was */
+static int
+same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* changed - any of the files differs from what was read */
+static int
+changed(const struct liveconf *lc)
+{
+	const char *f[LIVE_FILES];
+	struct stat st;
+	int i, have;
+
+	files(lc, f);
+	for (i = 0; i < LIVE_FILES; i++) {
+		if (f[i] == NULL)
+			continue;
+		have = stat(f[i], &st) == 0;
+		if (have != lc->have[i] || (have && !same_stat(&st, &lc->st[i])))
+			return 1;
+	}
+	return 0;
+}
+
+/* reload - read everything again; the stamps are taken before reading */
+static void
+reload(struct liveconf *lc)
+{
+	const char *f[LIVE_FILES];
+	struct diag d;
+	int i;
+
+	conf_free(&lc->cf);
+	conf_defaults(&lc->cf);
+	memset(lc->have, 0, sizeof(lc->have));
+	lc->have[0] = stat(lc->path, &lc->st[0]) == 0;
+	diag_init(&d, &lc->why, 0);
+	lc->ok = conffile_read(&lc->cf, lc->path, &d) == 0;
+	lc->cf.keycache = &lc->keys;
+	files(lc, f);
+	for (i = 1; i < LIVE_FILES; i++)
+		lc->have[i] = f[i] != NULL && stat(f[i], &lc->st[i]) == 0;
+	if (!lc->ok)
+		log_error("configuration: %s; mail waits in the queue", lc->why.text);
+}
+
+/*
+ * liveconf_current - make the configuration current: 0 when it is
+ * usable, -1 when not (lc->why says why).
+ */
+int
+liveconf_current(struct liveconf *lc)
+{
+	if (lc->cf.path == NULL || changed(lc)) {
+		if (lc->cf.path != NULL)
+			log_info("configuration changed: reading %s again", lc->path);
+		reload(lc);
+	}
+	return lc->ok ? 0 : -1;
+}
+
+void
+liveconf_free(struct liveconf *lc)
+{
+	conf_free(&lc->cf);
+	keycache_free(&lc->keys);
+}

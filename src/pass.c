@@ -1,0 +1,90 @@
+/*
+ * pass - the delivery policy shared by deliver (pipe(8)) and lmtp
+ * (spawn(8)), once signer_run() or signer_end() has seen a message:
+ *	signed                  -> resubmit signed: EX_OK
+ *	no key for From domain  -> resubmit unsigned: EX_OK (logged)
+ *	message refused         -> resubmit unsigned with a warning, or with
+ *	                           on_refusal = bounce: EX_DATAERR, 5.6.0
+ *	anything else (keys, spool, memory, sendmail) -> EX_TEMPFAIL, 4.3.0:
+ *	                           Postfix keeps the message
+ * Once sendmail has exited 0 the verdict is EX_OK, whatever else happens.
+ * Every outcome gets its one log record here, with the queue id. The
+ * mode turns the verdict into an exit status or LMTP replies.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "log.h"
+#include "pass.h"
+#include "resubmit.h"
+
+/* pass_fail - a verdict that keeps or bounces the message, logged */
+void
+pass_fail(struct verdict *v, int status, const char *dsn, const char *qid,
+    const struct why *why)
+{
+	v->status = status;
+	v->dsn = dsn;
+	v->why = *why;
+	log_error("%s: %s", qid, why->text);
+}
+
+/* sigs_summary - "d=..., s=..., a=...; ..." for the log */
+static void
+sigs_summary(const struct signed_msg *m, const struct conf *cf, char *out,
+    size_t size)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < m->nsel && o < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%sd=%s, s=%s, a=%s",
+		    i ? "; " : "", m->sel[i].domain, m->sel[i].key->selector,
+		    keys_alg_name(m->sel[i].alg));
+	if (o < size)
+		snprintf(out + o, size - o, ", c=%s/%s",
+		    cf->hcanon == CANON_SIMPLE ? "simple" : "relaxed",
+		    cf->bcanon == CANON_SIMPLE ? "simple" : "relaxed");
+}
+
+/*
+ * pass_on - apply the policy to a message that the signer has seen;
+ * rc and sw are what the signer returned.
+ */
+void
+pass_on(const struct conf *cf, const char *qid, const char *sender,
+    char **rcpt, size_t n, struct signed_msg *m, int rc, const struct why *sw,
+    struct verdict *v)
+{
+	char from[600], sums[1000];
+	struct why why = *sw;
+
+	if (rc < 0 && m->outcome != OUT_REFUSED) {
+		pass_fail(v, EX_TEMPFAIL, "4.3.0", qid, &why);
+		return;
+	}
+	if (m->outcome == OUT_REFUSED && cf->on_refusal == REFUSAL_BOUNCE) {
+		pass_fail(v, EX_DATAERR, "5.6.0", qid, &why);
+		return;
+	}
+	sigs_summary(m, cf, sums, sizeof(sums));
+	log_sanitize(from, m->addr, sizeof(from));
+	if (resubmit(cf, sender, rcpt, n, m, m->outcome == OUT_SIGNED, &why) < 0) {
+		pass_fail(v, EX_TEMPFAIL, "4.3.0", qid, &why);
+		return;
+	}
+	v->status = EX_OK;
+	v->dsn = "2.0.0";
+	if (m->outcome == OUT_SIGNED)
+		log_info("%s: signed, from=<%s>, %s, size=%lld", qid, from, sums,
+		    (long long)m->spool.size);
+	else if (m->outcome == OUT_NOKEY)
+		log_info("%s: not signed: no key for domain %s, from=<%s>, size=%lld",
+		    qid, m->domain, from, (long long)m->spool.size);
+	else
+		log_warn("%s: not signed: %s; passed on unsigned, size=%lld", qid,
+		    why.text, (long long)m->spool.size);
+	snprintf(v->why.text, sizeof(v->why.text), "%s",
+	    m->outcome == OUT_SIGNED ? "signed and passed on" : "passed on unsigned");
+}

@@ -1,0 +1,27 @@
+/*
+ * pass - the fate of a message the signer has seen, for every delivery
+ * mode: resubmit it signed or unsigned, or keep it, or bounce it.
+ */
+#ifndef PASS_H
+#define PASS_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "signer.h"
+#include "why.h"
+
+/* what the mode tells Postfix: status (sysexits), DSN and text in why */
+struct verdict {
+	int		 status;	/* EX_OK, EX_TEMPFAIL or EX_DATAERR */
+	const char	*dsn;		/* "2.0.0", "4.3.0", "5.6.0", ... */
+	struct why	 why;
+};
+
+void	pass_on(const struct conf *, const char *, const char *, char **,
+	    size_t, struct signed_msg *, int, const struct why *,
+	    struct verdict *);
+void	pass_fail(struct verdict *, int, const char *, const char *,
+	    const struct why *);
+
+#endif
