@@ -66,6 +66,7 @@ chmod 755 "$S"
 mkdir -p "$S/etc-postfix" "$S/spool" "$S/lib" "$S/etc-dkimpipe" "$S/sbin" "$S/home"
 [ -d /etc/postfix ] && cp -a /etc/postfix/. "$S/etc-postfix/"
 chown dkimtest "$S/home"
+chown postfix:postfix "$S/lib" 2>/dev/null
 # mountpoints that a host without them lacks are made and removed again
 made=""
 for m in /etc/postfix /var/spool/postfix /var/lib/postfix /etc/dkimpipe /usr/local/sbin; do

@@ -11,7 +11,7 @@
 # goes to ~dkimtest/Maildir. dkimpipe is installed as
 # /usr/local/sbin/dkimpipe and runs as the unprivileged user dkimpipe.
 
-PF_LOG=/var/lib/postfix/test.log
+PF_LOG=/var/spool/postfix/test.log
 SINK_PORT=2525
 
 pf_setup() {	# pf_setup WORKDIR
