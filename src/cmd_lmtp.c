@@ -241,7 +241,10 @@ feed(void *arg, const char *p, size_t n)
 		signer_feed(f->m, f->cf, p, n);
 }
 
-/* replies - the same reply for every accepted recipient */
+/*
+ * replies - the same reply for every accepted recipient; the queue id
+ * in it lets the administrator match Postfix's log line to ours
+ */
 static void
 replies(struct session *s, const struct verdict *v)
 {
@@ -249,8 +252,8 @@ replies(struct session *s, const struct verdict *v)
 	int code = v->status == EX_OK ? 250 : v->status == EX_TEMPFAIL ? 451 : 554;
 
 	for (i = 0; i < s->nrcpt; i++)
-		lmtp_reply(&s->io, "%d %s <%s> dkimpipe: %s", code, v->dsn,
-		    s->rcpt[i], v->why.text);
+		lmtp_reply(&s->io, "%d %s <%s> dkimpipe: %s%s%s", code, v->dsn,
+		    s->rcpt[i], s->ident, s->ident[0] ? ": " : "", v->why.text);
 }
 
 /* do_data - receive, sign and pass on one message; 0, or -1 to hang up */
