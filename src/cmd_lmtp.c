@@ -37,7 +37,7 @@
 #include "xmem.h"
 
 #define MAX_RCPT	1000	/* recipients per transaction */
-#define MAX_ERRORS	20	/* bad commands before we hang up */
+#define MAX_ERRORS	20	/* bad commands since the last message: hang up */
 
 struct session {
 	struct lmtp	 io;
@@ -305,6 +305,7 @@ do_data(struct session *s)
 	replies(s, &v);
 	reset(s);
 	s->messages++;
+	s->errors = 0;
 	return 0;
 }
 

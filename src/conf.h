@@ -77,6 +77,7 @@ struct conf {
 	int		 timeout;	/* seconds before giving up with 75 */
 	char		*nameservers;	/* host[:port],...; NULL: resolv.conf */
 	struct keycache	*keycache;	/* long-lived modes: decoded keys (not owned) */
+	int		 quiet_sendmail; /* its stdout to /dev/null, stderr kept for the reason */
 	off_t		 size_limit;	/* lmtp: bytes per message; 0: none */
 	int		 lmtp_messages;	/* lmtp: messages per process */
 	int		 lmtp_idle;	/* lmtp: seconds idle between transactions */

@@ -81,6 +81,7 @@ reload(struct liveconf *lc)
 	diag_init(&d, &lc->why, 0);
 	lc->ok = conffile_read(&lc->cf, lc->path, &d) == 0;
 	lc->cf.keycache = &lc->keys;
+	lc->cf.quiet_sendmail = 1;	/* its output must not reach the LMTP socket */
 	files(lc, f);
 	for (i = 1; i < LIVE_FILES; i++)
 		lc->have[i] = f[i] != NULL && stat(f[i], &lc->st[i]) == 0;

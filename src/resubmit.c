@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +63,44 @@ resubmit_alarm(int seconds)
 	alarm((unsigned)seconds);
 }
 
+/* quiet - stdout to /dev/null, stderr to errfd (ours are the LMTP socket) */
+static int
+quiet(int errfd)
+{
+	int fd = open("/dev/null", O_WRONLY);
+
+	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(errfd, STDERR_FILENO) < 0)
+		return -1;
+	if (fd > STDERR_FILENO)
+		close(fd);
+	if (errfd > STDERR_FILENO)
+		close(errfd);
+	return 0;
+}
+
+/* first_line - what sendmail said on stderr, sanitized, for the reason */
+static void
+first_line(int fd, char *out, size_t size)
+{
+	char buf[256];
+	ssize_t r;
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	if ((r = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return;
+	for (i = 0; i < (size_t)r && buf[i] != '\n' && o + 1 < size; i++)
+		out[o++] = (buf[i] >= 0x20 && buf[i] < 0x7f) ? buf[i] : '?';
+	out[o] = '\0';
+}
+
 /* child - in the child: stdin from the pipe, then exec sendmail */
 static void
-child(const struct conf *cf, const char *sender, char **rcpt, size_t n, int fd)
+child(const struct conf *cf, const char *sender, char **rcpt, size_t n, int fd,
+    int errfd)
 {
 	static char opt_g[] = "-G", opt_i[] = "-i", opt_f[] = "-f", dashes[] = "--";
 	char **argv = xcalloc(n + 7, sizeof(*argv));
@@ -76,6 +112,8 @@ child(const struct conf *cf, const char *sender, char **rcpt, size_t n, int fd)
 			_exit(EX_OSERR);
 		close(fd);
 	}
+	if (errfd >= 0 && quiet(errfd) < 0)
+		_exit(EX_OSERR);
 	argv[a++] = cf->sendmail_path;
 	argv[a++] = opt_g;
 	argv[a++] = opt_i;
@@ -95,22 +133,36 @@ resubmit(const struct conf *cf, const char *sender, char **rcpt, size_t n,
     struct signed_msg *m, int with_sigs, struct why *why)
 {
 	struct why werr;
-	int fds[2], status, wrote;
+	char said[200];
+	int fds[2], efd[2] = { -1, -1 }, status, wrote;
 	pid_t pid;
 
 	if (pipe(fds) < 0)
 		return why_set(why, EX_TEMPFAIL, "cannot create pipe: %s", strerror(errno));
+	if (cf->quiet_sendmail && pipe(efd) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return why_set(why, EX_TEMPFAIL, "cannot create pipe: %s", strerror(errno));
+	}
 	if ((pid = fork()) < 0) {
 		close(fds[0]);
 		close(fds[1]);
+		if (efd[0] >= 0) {
+			close(efd[0]);
+			close(efd[1]);
+		}
 		return why_set(why, EX_TEMPFAIL, "cannot fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		close(fds[1]);
-		child(cf, sender, rcpt, n, fds[0]);
+		if (efd[0] >= 0)
+			close(efd[0]);
+		child(cf, sender, rcpt, n, fds[0], efd[1]);
 	}
 	sendmail_pid = pid;
 	close(fds[0]);
+	if (efd[1] >= 0)
+		close(efd[1]);
 	wrote = signer_write(m, fds[1], with_sigs, &werr);
 	close(fds[1]);
 	while (waitpid(pid, &status, 0) < 0) {
@@ -121,6 +173,9 @@ resubmit(const struct conf *cf, const char *sender, char **rcpt, size_t n,
 			kill(pid, SIGKILL);	/* and wait: it may have said 0 */
 	}
 	sendmail_pid = 0;
+	first_line(efd[0], said, sizeof(said));
+	if (efd[0] >= 0)
+		close(efd[0]);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;		/* Postfix has it, whatever else happened */
 	if (WIFSIGNALED(status))
@@ -128,7 +183,7 @@ resubmit(const struct conf *cf, const char *sender, char **rcpt, size_t n,
 		    cf->sendmail_path, WTERMSIG(status));
 	if (WEXITSTATUS(status) == 127)
 		return why_set(why, EX_TEMPFAIL, "cannot execute %s", cf->sendmail_path);
-	return why_set(why, EX_TEMPFAIL, "%s exited with status %d%s%s",
+	return why_set(why, EX_TEMPFAIL, "%s exited with status %d%s%s%s%s",
 	    cf->sendmail_path, WEXITSTATUS(status), wrote < 0 ? ": " : "",
-	    wrote < 0 ? werr.text : "");
+	    wrote < 0 ? werr.text : "", said[0] ? ": " : "", said);
 }

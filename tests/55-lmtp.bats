@@ -246,6 +246,30 @@ verifies() { $PY "$LIB/verify-dkimpy.py" "${2:-$W/k/keys.txt}" "$1"; }
 	echo "$output" | grep -q '^451 4.3.0 <bob@example.org> .*killed by signal 9'
 }
 
+@test "sendmail's own output never reaches the LMTP stream; its error text becomes the reason" {
+	cat > "$BATS_TEST_TMPDIR/noisy-sendmail" <<-'EOF'
+	#!/bin/sh
+	cat > /dev/null
+	printf '250 2.0.0 <x> fake reply on stdout\r\n'
+	echo "sendmail: fatal: User dkimpipe(995) is not allowed to submit mail" >&2
+	exit "${NOISY_STATUS:-0}"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/noisy-sendmail"
+	echo "sendmail_path = $BATS_TEST_TMPDIR/noisy-sendmail" >> "$CONF"
+	script=$(printf 'GREETING\nLHLO x\nMAIL FROM:<alice@example.com>\nRCPT TO:<bob@example.org>\nDATA %s\nQUIT\n' "$MSG")
+	run session <<< "$script"
+	echo "$output"
+	! echo "$output" | grep -q 'fake reply'
+	echo "$output" | grep -q '^250 2.0.0 <bob@example.org> dkimpipe: signed'
+	echo "$output" | grep -q '^221 '
+	export NOISY_STATUS=75
+	run session <<< "$script"
+	echo "$output"
+	! echo "$output" | grep -q 'fake reply'
+	echo "$output" | grep -q '^451 4.3.0 <bob@example.org> .*exited with status 75: sendmail: fatal: User dkimpipe(995) is not allowed to submit mail$'
+	echo "$output" | grep -q '^221 '
+}
+
 @test "sendmail hanging past time_limit: killed, 451 4.3.0, the session goes on" {
 	cat > "$BATS_TEST_TMPDIR/slow-sendmail" <<-EOF
 	#!/bin/sh

@@ -60,6 +60,67 @@ setup_file() {
 	! grep -q -e AddressSanitizer -e 'runtime error' "$W/o"
 }
 
+# lmtp_script N FILE - an LMTP session of N transactions over the corpus,
+# with refusals, bad commands and RSETs among them
+lmtp_script() {
+	local i=0 m
+	printf 'GREETING\nLHLO x\n'
+	while [ "$i" -lt "$1" ]; do
+		for m in "$W"/corpus/*.eml; do
+			[ "$i" -lt "$1" ] || break
+			i=$((i + 1))
+			printf 'MAIL FROM:<alice@example.com> SIZE=%s\nRCPT TO:<r%s@example.org>\n' "$(stat -c %s "$m")" "$i"
+			[ $((i % 7)) -eq 0 ] && printf 'RCPT TO:<bad\nBOGUS\n'
+			printf 'RCPT TO:<s%s@example.org>\nDATA %s\n' "$i" "$m"
+			[ $((i % 5)) -eq 0 ] && echo RSET
+		done
+	done
+	echo QUIT
+}
+
+# lmtp_conf - a configuration signing with both keys through a sendmail
+# that only reads its input
+lmtp_conf() {
+	printf '#!/bin/sh\nexec cat > /dev/null\n' > "$W/null-sendmail"
+	chmod +x "$W/null-sendmail"
+	printf 'domain = example.com\nselector = e1\nkeyfile = %s\nsendmail_path = %s\n' \
+	    "$W/k/ed.pem" "$W/null-sendmail" > "$W/l.conf"
+}
+
+@test "ASan/UBSan: a 1,000-message LMTP session" {
+	lmtp_conf
+	lmtp_script 1000 > "$W/l1000"
+	$PY "$LIB/lmtp-client.py" "$ASAN" "$W/l.conf" < "$W/l1000" > "$W/l.out" 2> "$W/l.err"
+	tail -n 3 "$W/l.out"
+	grep -q '^EXIT 0$' "$W/l.out"
+	[ "$(grep -c '^250 2.0.0 <s[0-9]*@example.org> dkimpipe: ' "$W/l.out")" -eq 1000 ]
+	! grep -q -e AddressSanitizer -e 'runtime error' -e LeakSanitizer "$W/l.out" "$W/l.err"
+}
+
+@test "lmtp: peak memory does not grow with the number of messages (10, 1,000, 3,000)" {
+	lmtp_conf
+	echo "lmtp_max_messages = 5000" >> "$W/l.conf"
+	lmtp_script 10 > "$W/l10"
+	lmtp_script 1000 > "$W/l1000"
+	lmtp_script 3000 > "$W/l3000"
+	cat > "$W/rss-dkimpipe" <<-EOF
+	#!/bin/sh
+	exec /usr/bin/time -f %M -o "\$RSS_OUT" "$DKIMPIPE" "\$@"
+	EOF
+	chmod +x "$W/rss-dkimpipe"
+	RSS_OUT=$W/rss10 $PY "$LIB/lmtp-client.py" "$W/rss-dkimpipe" "$W/l.conf" < "$W/l10" > /dev/null
+	RSS_OUT=$W/rss1000 $PY "$LIB/lmtp-client.py" "$W/rss-dkimpipe" "$W/l.conf" < "$W/l1000" > "$W/l.out"
+	RSS_OUT=$W/rss3000 $PY "$LIB/lmtp-client.py" "$W/rss-dkimpipe" "$W/l.conf" < "$W/l3000" > "$W/l3.out"
+	[ "$(grep -c '^250 2.0.0 <s[0-9]*@example.org> dkimpipe: ' "$W/l.out")" -eq 1000 ]
+	[ "$(grep -c '^250 2.0.0 <s[0-9]*@example.org> dkimpipe: ' "$W/l3.out")" -eq 3000 ]
+	r10=$(cat "$W/rss10") r1000=$(cat "$W/rss1000") r3000=$(cat "$W/rss3000")
+	echo "# lmtp peak RSS: $r10 KiB after 10 messages, $r1000 after 1000, $r3000 after 3000" >&3
+	# the first 10 do not use every corpus message's code paths: allow the
+	# allocator 256 KiB to warm up, then nothing per message
+	[ "$r1000" -le $((r10 + 256)) ]
+	[ "$r3000" -le $((r1000 + 64)) ]
+}
+
 @test "valgrind: no memory errors in sign, deliver and verify" {
 	command -v valgrind > /dev/null || skip "valgrind not installed"
 	V=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
@@ -70,4 +131,19 @@ setup_file() {
 	printf 'domain = example.com\nselector = e1\nkeyfile = %s\nsendmail_path = %s\n' "$W/k/ed.pem" "$LIB/fake-sendmail" > "$W/c.conf"
 	"${V[@]}" --trace-children=no "$DKIMPIPE" deliver -c "$W/c.conf" -f a@example.com -- b@example.org < "$W/corpus/12-folded-headers.eml"
 	"${V[@]}" "$DKIMPIPE" check -c "$W/c.conf" > /dev/null
+}
+
+@test "valgrind: no memory errors or leaks in a 1,000-message LMTP session" {
+	command -v valgrind > /dev/null || skip "valgrind not installed"
+	lmtp_conf
+	lmtp_script 1000 > "$W/l1000"
+	cat > "$W/vg-dkimpipe" <<-EOF
+	#!/bin/sh
+	exec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$DKIMPIPE" "\$@"
+	EOF
+	chmod +x "$W/vg-dkimpipe"
+	$PY "$LIB/lmtp-client.py" "$W/vg-dkimpipe" "$W/l.conf" < "$W/l1000" > "$W/l.out" 2> "$W/l.err"
+	tail -n 2 "$W/l.out"; head -c 2000 "$W/l.err"
+	grep -q '^EXIT 0$' "$W/l.out"
+	[ "$(grep -c '^250 2.0.0 <s[0-9]*@example.org> dkimpipe: ' "$W/l.out")" -eq 1000 ]
 }
