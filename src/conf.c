@@ -306,14 +306,22 @@ wildmatch(const char *p, const char *s)
  * (selection happens before keys are loaded): 1 Ed25519, 0 otherwise.
  */
 static int
-key_kind(const struct sigkey *k)
+key_kind(const struct conf *cf, const struct sigkey *k)
 {
+	struct why why;
 	EVP_PKEY *p;
 	FILE *fp;
 	int kind = 0;
 
 	if (k->pkey != NULL)
 		return k->alg == ALG_ED25519_SHA256;
+	if (cf->keycache != NULL) {	/* long-lived: decoded once */
+		if ((p = keycache_get(cf->keycache, k->keyfile,
+		    cf->require_safe_keys, &why)) != NULL)
+			kind = EVP_PKEY_get_base_id(p) == EVP_PKEY_ED25519;
+		EVP_PKEY_free(p);
+		return kind;
+	}
 	if ((fp = fopen(k->keyfile, "r")) == NULL)
 		return 0;
 	if ((p = PEM_read_PrivateKey(fp, NULL, NULL, (void *)"")) != NULL)
@@ -331,7 +339,7 @@ key_kind(const struct sigkey *k)
  * are read once per chosen key, and only when rotation is in play.
  */
 static size_t
-rotate(struct sigsel *out, size_t n, time_t now)
+rotate(const struct conf *cf, struct sigsel *out, size_t n, time_t now)
 {
 	int kind[CONF_MAXSIG], keep, any = 0;
 	size_t i, j, o = 0;
@@ -343,7 +351,7 @@ rotate(struct sigsel *out, size_t n, time_t now)
 	if (!any)
 		return n;
 	for (i = 0; i < n; i++)
-		kind[i] = key_kind(out[i].key);
+		kind[i] = key_kind(cf, out[i].key);
 	for (i = 0; i < n; i++) {
 		keep = out[i].key->activate <= now;
 		for (j = 0; j < n && keep; j++)
@@ -388,7 +396,7 @@ conf_select(const struct conf *cf, const char *addr, const char *domain,
 			if (wildmatch(cf->sigs[i].pattern, addr))
 				n = sel_add(out, n, max, conf_find_key(cf, cf->sigs[i].keyname),
 				    cf->sigs[i].identity, domain);
-	n = rotate(out, n, now);
+	n = rotate(cf, out, n, now);
 	return cf->multisig || n == 0 ? n : 1;
 }
 
@@ -409,7 +417,7 @@ conf_successor(const struct conf *cf, const struct sigkey *k)
 
 		if (o == k || strcasecmp(o->domain, k->domain) != 0 ||
 		    o->activate <= k->activate || o->activate > now ||
-		    key_kind(o) != key_kind(k))
+		    key_kind(cf, o) != key_kind(cf, k))
 			continue;
 		if (best == NULL || o->activate > best->activate)
 			best = o;

@@ -439,3 +439,34 @@ verifies() { $PY "$LIB/verify-dkimpy.py" "${2:-$W/k/keys.txt}" "$1"; }
 	grep -q '^451 4.3.0 <bob@example.org> .*cannot open key file /nonexistent/key.pem' "$BATS_TEST_TMPDIR/out"
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
+
+@test "rotation by activate= follows the clock of each message in one long-lived process" {
+	openssl genpkey -algorithm ed25519 -out "$BATS_TEST_TMPDIR/next.pem" 2>/dev/null
+	chmod 600 "$BATS_TEST_TMPDIR/next.pem"
+	at=$(( $(date +%s) + 3 ))
+	printf 'cur  example.com:e1:%s\nnext example.com:e9:%s activate=@%s\n' \
+	    "$W/k/ed.pem" "$BATS_TEST_TMPDIR/next.pem" "$at" > "$BATS_TEST_TMPDIR/KeyTable"
+	printf '*@example.com cur\n*@example.com next\n' > "$BATS_TEST_TMPDIR/SigningTable"
+	cat > "$CONF" <<-EOF
+	keytable = $BATS_TEST_TMPDIR/KeyTable
+	signingtable = refile:$BATS_TEST_TMPDIR/SigningTable
+	sendmail_path = $LIB/fake-sendmail
+	log_to = stderr
+	EOF
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	!sleep 4
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	QUIT
+	EOF
+	echo "$output"
+	[ "$(tag "$FAKE_DIR/msg.1" s)" = e1 ]
+	[ "$(tag "$FAKE_DIR/msg.2" s)" = e9 ]
+	[ "$(signatures "$FAKE_DIR/msg.2" | wc -l)" -eq 1 ]
+}
