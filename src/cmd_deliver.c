@@ -23,12 +23,13 @@
 #include "resubmit.h"
 #include "signer.h"
 
-/* fail - DSN line for pipe(8), and the exit status */
+/* fail - DSN line for pipe(8) first, then the log record and the exit */
 static void __attribute__((noreturn))
-fail(const struct verdict *v)
+fail(const struct verdict *v, const char *qid)
 {
 	printf("%s dkimpipe: %s\n", v->dsn, v->why.text);
 	fflush(stdout);
+	pass_log_fail(v, qid);
 	exit(v->status);
 }
 
@@ -40,8 +41,8 @@ deliver_usage(void)
 
 	why_set(&why, EX_USAGE, "usage: dkimpipe deliver [-c config] "
 	    "[-q queue_id] -f sender -- recipient...");
-	pass_fail(&v, EX_TEMPFAIL, "4.3.5", "NOQUEUE", &why);
-	fail(&v);
+	pass_fail(&v, EX_TEMPFAIL, "4.3.5", &why);
+	fail(&v, "NOQUEUE");
 }
 
 int
@@ -71,8 +72,8 @@ cmd_deliver(int argc, char **argv)
 	conf_defaults(&cf);
 	diag_init(&d, &why, 0);
 	if (conffile_read(&cf, cfpath, &d) < 0) {
-		pass_fail(&v, EX_TEMPFAIL, "4.3.5", qid, &why);
-		fail(&v);
+		pass_fail(&v, EX_TEMPFAIL, "4.3.5", &why);
+		fail(&v, qid);
 	}
 	log_open(cf.log_to ? cf.log_to : LOG_TO_SYSLOG);
 	resubmit_alarm(cf.timeout);
@@ -81,7 +82,7 @@ cmd_deliver(int argc, char **argv)
 	rc = signer_run(&m, STDIN_FILENO, &cf, &why);
 	pass_on(&cf, qid, sender, argv, (size_t)argc, &m, rc, &why, &v);
 	if (v.status != EX_OK)
-		fail(&v);
+		fail(&v, qid);
 	signer_free(&m);
 	conf_free(&cf);
 	return EX_OK;

@@ -290,10 +290,7 @@ do_data(struct session *s)
 	if (cf->size_limit > 0 && f.size > cf->size_limit) {
 		why_set(&why, EX_DATAERR, "message size %lld exceeds the limit %lld",
 		    (long long)f.size, (long long)cf->size_limit);
-		v.status = EX_DATAERR;
-		v.dsn = "5.3.4";
-		v.why = why;
-		log_warn("%s: %s", s->ident[0] ? s->ident : "NOQUEUE", why.text);
+		pass_fail(&v, EX_DATAERR, "5.3.4", &why);
 	} else {
 		io_deadline((unsigned)cf->timeout);
 		rc = signer_end(&m, cf, &why);
@@ -303,6 +300,7 @@ do_data(struct session *s)
 	}
 	signer_free(&m);
 	replies(s, &v);
+	pass_log_fail(&v, s->ident[0] ? s->ident : "NOQUEUE");
 	reset(s);
 	s->messages++;
 	s->errors = 0;

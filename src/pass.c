@@ -8,8 +8,9 @@
  *	anything else (keys, spool, memory, sendmail) -> EX_TEMPFAIL, 4.3.0:
  *	                           Postfix keeps the message
  * Once sendmail has exited 0 the verdict is EX_OK, whatever else happens.
- * Every outcome gets its one log record here, with the queue id. The
- * mode turns the verdict into an exit status or LMTP replies.
+ * Every outcome gets one log record with the queue id: the passed-on
+ * ones here, the others from pass_log_fail() once the mode has turned
+ * the verdict into an exit status or LMTP replies.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,15 +20,25 @@
 #include "pass.h"
 #include "resubmit.h"
 
-/* pass_fail - a verdict that keeps or bounces the message, logged */
+/* pass_fail - a verdict that keeps or bounces the message */
 void
-pass_fail(struct verdict *v, int status, const char *dsn, const char *qid,
-    const struct why *why)
+pass_fail(struct verdict *v, int status, const char *dsn, const struct why *why)
 {
 	v->status = status;
 	v->dsn = dsn;
 	v->why = *why;
-	log_error("%s: %s", qid, why->text);
+}
+
+/*
+ * pass_log_fail - the log record of a verdict that keeps or bounces the
+ * message; the mode calls it once it has told Postfix (pipe(8) takes the
+ * first line of output as the DSN, so that line must come first)
+ */
+void
+pass_log_fail(const struct verdict *v, const char *qid)
+{
+	if (v->status != EX_OK)
+		log_error("%s: %s", qid, v->why.text);
 }
 
 /* sigs_summary - "d=..., s=..., a=...; ..." for the log */
@@ -61,17 +72,17 @@ pass_on(const struct conf *cf, const char *qid, const char *sender,
 	struct why why = *sw;
 
 	if (rc < 0 && m->outcome != OUT_REFUSED) {
-		pass_fail(v, EX_TEMPFAIL, "4.3.0", qid, &why);
+		pass_fail(v, EX_TEMPFAIL, "4.3.0", &why);
 		return;
 	}
 	if (m->outcome == OUT_REFUSED && cf->on_refusal == REFUSAL_BOUNCE) {
-		pass_fail(v, EX_DATAERR, "5.6.0", qid, &why);
+		pass_fail(v, EX_DATAERR, "5.6.0", &why);
 		return;
 	}
 	sigs_summary(m, cf, sums, sizeof(sums));
 	log_sanitize(from, m->addr, sizeof(from));
 	if (resubmit(cf, sender, rcpt, n, m, m->outcome == OUT_SIGNED, &why) < 0) {
-		pass_fail(v, EX_TEMPFAIL, "4.3.0", qid, &why);
+		pass_fail(v, EX_TEMPFAIL, "4.3.0", &why);
 		return;
 	}
 	v->status = EX_OK;

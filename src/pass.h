@@ -21,7 +21,7 @@ struct verdict {
 void	pass_on(const struct conf *, const char *, const char *, char **,
 	    size_t, struct signed_msg *, int, const struct why *,
 	    struct verdict *);
-void	pass_fail(struct verdict *, int, const char *, const char *,
-	    const struct why *);
+void	pass_fail(struct verdict *, int, const char *, const struct why *);
+void	pass_log_fail(const struct verdict *, const char *);
 
 #endif

@@ -1,0 +1,151 @@
+#!/bin/bash
+# bench-postfix.sh [MESSAGES [ROUNDS]] - messages per second through a
+# real Postfix on loopback, for each way of signing its outgoing mail:
+#   none     no signing (the ceiling)
+#   milter   the OpenDKIM milter on the submission smtpd (what users run today)
+#   floor    pipe(8) running "exec sendmail -G" from a shell, no signing
+#            (the floor of any pipe(8) signer)
+#   deliver  dkimpipe deliver under pipe(8)  (examples/master.cf, dkimsign)
+#   lmtp     dkimpipe lmtp under spawn(8)    (examples/master.cf, dkimspawn)
+# Postfix's smtp-source sends MESSAGES (default 300) 4 KB messages over 10
+# parallel sessions to port 587; Postfix relays them to Postfix's
+# smtp-sink on 127.0.0.1:2525. A round ends when Postfix has logged every
+# message as delivered to the sink. Modes are interleaved for ROUNDS
+# (default 3) rounds; the table gives medians and ratios against "none"
+# and "milter" from the same run. Every signing mode's last messages are
+# checked: each carries one rsa-2048 signature that dkimpy verifies.
+#
+# It runs as root inside tests/sandbox.sh (the tests' private Postfix:
+# the host's mail system is not touched) and prints a Markdown table.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "${DKIMPIPE_SANDBOX:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "bench-postfix: run as root" >&2; exit 1; }
+	exec sh "$TOP/tests/sandbox.sh" bash "$0" "$@"
+fi
+N=${1:-300}
+ROUNDS=${2:-3}
+MODES="none milter floor deliver lmtp"
+BATS_TEST_DIRNAME=$TOP/tests
+. "$TOP/tests/helper.bash"
+. "$TOP/tests/lib/postfix-env.bash"
+W=$(mktemp -d /tmp/bench-postfix.XXXXXX)
+chmod 755 "$W"
+
+setup() {
+	pf_setup "$W" 2>/dev/null || { echo "bench-postfix: Postfix did not start" >&2; exit 1; }
+	# Postfix's own sink instead of the tests' Python one
+	kill "$(cat "$W/sink.pid")" 2>/dev/null
+	sleep 0.5
+	mkdir -p "$W/dump" && chmod 777 "$W/dump"
+	smtp-sink -u nobody -d "$W/dump/%H%M%S." 127.0.0.1:$SINK_PORT 256 &
+	SINK=$!
+	# one rsa-2048 signature per message, as the milter makes
+	printf '*@example.com rsa\n' > /etc/dkimpipe/SigningTable
+	# the pipe(8) floor: a shell that only execs sendmail -G
+	cat >> /etc/postfix/master.cf <<-'EOF'
+	floor     unix  -       n       n       -       10      pipe
+	  null_sender= user=dkimpipe argv=/bin/sh -c { exec /usr/sbin/sendmail -G -i -f "$0" -- "$@" } ${sender} ${recipient}
+	EOF
+	echo 'floor_destination_recipient_limit = 100' >> /etc/postfix/main.cf
+	cp /etc/postfix/master.cf "$W/master.base"
+	# the OpenDKIM milter, signing with the same key
+	install -m 600 -o opendkim /etc/dkimpipe/keys/r1.private "$W/opendkim.key"
+	cat > "$W/opendkim.conf" <<-EOF
+	Mode s
+	Domain example.com
+	Selector r1
+	KeyFile $W/opendkim.key
+	Canonicalization relaxed/relaxed
+	Socket inet:8891@127.0.0.1
+	UserID opendkim
+	PidFile $W/opendkim.pid
+	Syslog no
+	Background yes
+	EOF
+	opendkim -x "$W/opendkim.conf" || { echo "bench-postfix: opendkim did not start" >&2; exit 1; }
+}
+
+mode() {	# mode NAME - route submission mail as NAME does
+	local to
+	case $1 in
+	none)	 to="content_filter=" ;;
+	milter)	 to="smtpd_milters=inet:127.0.0.1:8891" ;;
+	floor)	 to="content_filter=floor:dummy" ;;
+	deliver) to="content_filter=dkimsign:dummy" ;;
+	lmtp)	 to="content_filter=dkimlmtp:unix:private/dkimspawn" ;;
+	esac
+	sed "s|content_filter=dkimsign:dummy|$to|" "$W/master.base" > /etc/postfix/master.cf
+	postfix reload >/dev/null 2>&1
+	sleep 1
+}
+
+delivered() { grep -c 'relay=127.0.0.1\[127.0.0.1\]:2525, .*status=sent' "$PF_LOG"; }
+
+round() {	# round - send N messages, print seconds until all were delivered
+	local before t0 t1 i
+	before=$(delivered)
+	t0=$(date +%s.%N)
+	smtp-source -s 10 -m "$N" -l 4096 -f alice@example.com -t bob@example.org \
+	    127.0.0.1:587 || return 1
+	for i in $(seq 3000); do
+		[ "$(delivered)" -ge $((before + N)) ] && break
+		sleep 0.05
+	done
+	t1=$(date +%s.%N)
+	[ "$(delivered)" -eq $((before + N)) ] || { echo "lost or duplicated: $(( $(delivered) - before )) of $N" >&2; return 1; }
+	echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}'
+}
+
+check() {	# check MODE - the newest messages at the sink are signed and verify
+	local f n=0
+	for f in $(ls -t "$W"/dump/* | head -n 5); do
+		[ "$(signatures "$f" | wc -l)" -eq 1 ] || { echo "$1: $f has $(signatures "$f" | wc -l) signatures" >&2; return 1; }
+		$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f" > /dev/null || { echo "$1: $f does not verify" >&2; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -eq 5 ]
+}
+
+setup
+for r in $(seq "$ROUNDS"); do
+	for m in $MODES; do
+		mode "$m"
+		s=$(round) || { echo "bench-postfix: mode $m failed" >&2; exit 1; }
+		echo "$m $s" >> "$W/times"
+		echo "round $r: $m: $N messages in $s s" >&2
+		case $m in none|floor) ;; *) check "$m" || exit 1 ;; esac
+		wait_for queue_empty
+	done
+done
+postfix stop >/dev/null 2>&1
+kill "$SINK" "$(cat "$W/opendkim.pid")" 2>/dev/null
+
+echo
+echo "Messages per second through Postfix $(postconf -h mail_version), $N x 4 KB messages"
+echo "from 10 parallel SMTP sessions, median of $ROUNDS interleaved rounds; $(nproc) cores"
+echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
+echo
+echo "| path | msgs/s | vs no signing | vs OpenDKIM milter |"
+echo "|---|---:|---:|---:|"
+awk -v n="$N" '
+	{ t[$1] = t[$1] " " $2 }
+	function median(s,   a, k, i, j, x) {
+		k = split(s, a, " ")
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	END {
+		split("none milter floor deliver lmtp", order, " ")
+		name["none"] = "no signing"
+		name["milter"] = "OpenDKIM milter on the smtpd (rsa-2048)"
+		name["floor"] = "pipe(8) running `exec sendmail -G`, no signing"
+		name["deliver"] = "`dkimpipe deliver`, pipe(8) (rsa-2048)"
+		name["lmtp"] = "`dkimpipe lmtp`, spawn(8) (rsa-2048)"
+		for (i = 1; i <= 5; i++) rate[order[i]] = n / median(t[order[i]])
+		for (i = 1; i <= 5; i++) {
+			m = order[i]
+			printf "| %s | %.0f | %.2fx | %.2fx |\n", name[m], rate[m], rate[m] / rate["none"], rate[m] / rate["milter"]
+		}
+	}' "$W/times"
+rm -rf "$W"
