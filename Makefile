@@ -1,4 +1,5 @@
-# dkimpipe - plain GNU make. Targets: all install check demo bench asan clean.
+# dkimpipe - plain GNU make. Targets: all install check demo bench
+# bench-postfix asan clean.
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -53,6 +54,11 @@ bench: deps
 	$(MAKE) all
 	sh scripts/bench.sh
 
+# Messages per second through a real (sandboxed) Postfix; needs root.
+bench-postfix: deps
+	$(MAKE) all
+	bash scripts/bench-postfix.sh
+
 # ASan/UBSan build beside the normal one, used by tests/90-sanitizers.bats.
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
@@ -64,7 +70,7 @@ asan: dkimpipe-asan
 clean:
 	rm -f dkimpipe dkimpipe-asan src/*.o tests/unit/*.bin
 
-.PHONY: all install deps demo check bench asan clean
+.PHONY: all install deps demo check bench bench-postfix asan clean
 
 # Test drivers linked with the signer's own objects (tests/unit/*.c).
 UNIT_OBJS = $(filter-out src/main.o,$(OBJS))

@@ -43,27 +43,32 @@ setup() {
 	# one rsa-2048 signature per message, as the milter makes
 	printf '*@example.com rsa\n' > /etc/dkimpipe/SigningTable
 	# the pipe(8) floor: a shell that only execs sendmail -G
-	cat >> /etc/postfix/master.cf <<-'EOF'
+	printf '#!/bin/sh\ns=$1\nshift\nexec /usr/sbin/sendmail -G -i -f "$s" -- "$@"\n' > "$W/floor.sh"
+	chmod 755 "$W/floor.sh"
+	cat >> /etc/postfix/master.cf <<-EOF
 	floor     unix  -       n       n       -       10      pipe
-	  null_sender= user=dkimpipe argv=/bin/sh -c { exec /usr/sbin/sendmail -G -i -f "$0" -- "$@" } ${sender} ${recipient}
+	  null_sender= user=dkimpipe argv=$W/floor.sh \${sender} \${recipient}
 	EOF
 	echo 'floor_destination_recipient_limit = 100' >> /etc/postfix/main.cf
 	cp /etc/postfix/master.cf "$W/master.base"
-	# the OpenDKIM milter, signing with the same key
-	install -m 600 -o opendkim /etc/dkimpipe/keys/r1.private "$W/opendkim.key"
-	cat > "$W/opendkim.conf" <<-EOF
+	# the OpenDKIM milter, signing with the same key; it wants its files
+	# where no other user can write
+	OD=/etc/dkimpipe/opendkim
+	install -d -m 755 "$OD"
+	install -m 600 -o opendkim /etc/dkimpipe/keys/r1.private "$OD/opendkim.key"
+	cat > "$OD/opendkim.conf" <<-EOF
 	Mode s
 	Domain example.com
 	Selector r1
-	KeyFile $W/opendkim.key
+	KeyFile $OD/opendkim.key
 	Canonicalization relaxed/relaxed
 	Socket inet:8891@127.0.0.1
 	UserID opendkim
-	PidFile $W/opendkim.pid
+	PidFile $OD/opendkim.pid
 	Syslog no
 	Background yes
 	EOF
-	opendkim -x "$W/opendkim.conf" || { echo "bench-postfix: opendkim did not start" >&2; exit 1; }
+	opendkim -x "$OD/opendkim.conf" || { echo "bench-postfix: opendkim did not start" >&2; exit 1; }
 }
 
 mode() {	# mode NAME - route submission mail as NAME does
@@ -111,7 +116,7 @@ setup
 for r in $(seq "$ROUNDS"); do
 	for m in $MODES; do
 		mode "$m"
-		s=$(round) || { echo "bench-postfix: mode $m failed" >&2; exit 1; }
+		s=$(round) || { echo "bench-postfix: mode $m failed" >&2; tail -n 20 "$PF_LOG" >&2; exit 1; }
 		echo "$m $s" >> "$W/times"
 		echo "round $r: $m: $N messages in $s s" >&2
 		case $m in none|floor) ;; *) check "$m" || exit 1 ;; esac
@@ -119,7 +124,7 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 postfix stop >/dev/null 2>&1
-kill "$SINK" "$(cat "$W/opendkim.pid")" 2>/dev/null
+kill "$SINK" "$(cat "$OD/opendkim.pid")" 2>/dev/null
 
 echo
 echo "Messages per second through Postfix $(postconf -h mail_version), $N x 4 KB messages"

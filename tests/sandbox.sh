@@ -84,6 +84,12 @@ export DKIMPIPE_SANDBOX=$S
 status=$?
 # whatever a failed test left running in here goes with the namespace
 postfix stop >/dev/null 2>&1
+me=$(readlink /proc/$$/ns/net)
+for p in /proc/[0-9]*; do
+	[ "${p#/proc/}" = "$$" ] && continue
+	[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] && kill -9 "${p#/proc/}" 2>/dev/null
+done
+sleep 0.2
 umount /etc/postfix /var/spool/postfix /var/lib/postfix /etc/dkimpipe \
     /usr/local/sbin "$(getent passwd dkimtest | cut -d: -f6)" 2>/dev/null
 for m in $made; do rmdir "$m" 2>/dev/null; done
