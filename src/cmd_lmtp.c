@@ -34,6 +34,7 @@
 #include "log.h"
 #include "pass.h"
 #include "signer.h"
+#include "smtpout.h"
 #include "xmem.h"
 
 #define MAX_RCPT	1000	/* recipients per transaction */
@@ -53,6 +54,7 @@ struct session {
 	int		 messages;
 	time_t		 start;
 	int		 quit;
+	struct smtpout	 out;		/* reinject = smtp:...: the connection */
 };
 
 /* reset - forget the transaction (RSET, LHLO, after DATA) */
@@ -241,9 +243,36 @@ feed(void *arg, const char *p, size_t n)
 		signer_feed(f->m, f->cf, p, n);
 }
 
+/* relayed - one recipient's reply carrying the next hop's answer */
+static void
+relayed(struct session *s, size_t i, const struct verdict *v)
+{
+	const struct rcpt_result *r = &v->res[i];
+	char text[sizeof(r->text)], dsn[16];
+	const char *t = text;
+	size_t n;
+
+	log_sanitize(text, r->text, sizeof(text));
+	n = strspn(text, "0123456789.");
+	if (n >= 5 && n < sizeof(dsn) && text[n] == ' ' && text[0] == '0' + r->code / 100) {
+		memcpy(dsn, text, n);
+		dsn[n] = '\0';
+		t = text + n + 1;
+	} else
+		snprintf(dsn, sizeof(dsn), "%d.0.0", r->code / 100);
+	if (r->code / 100 == 2)
+		lmtp_reply(&s->io, "%d %s <%s> dkimpipe: %s%s%s (%s)", r->code, dsn,
+		    s->rcpt[i], s->ident, s->ident[0] ? ": " : "", v->why.text, t);
+	else
+		lmtp_reply(&s->io, "%d %s <%s> dkimpipe: %s%snot passed on: %s said: %s",
+		    r->code, dsn, s->rcpt[i], s->ident, s->ident[0] ? ": " : "",
+		    s->live.cf.reinject, t);
+}
+
 /*
- * replies - the same reply for every accepted recipient; the queue id
- * in it lets the administrator match Postfix's log line to ours
+ * replies - one reply per accepted recipient: the next hop's answer for
+ * each with SMTP re-injection, else the same for all. The queue id in
+ * it lets the administrator match Postfix's log line to ours.
  */
 static void
 replies(struct session *s, const struct verdict *v)
@@ -252,8 +281,11 @@ replies(struct session *s, const struct verdict *v)
 	int code = v->status == EX_OK ? 250 : v->status == EX_TEMPFAIL ? 451 : 554;
 
 	for (i = 0; i < s->nrcpt; i++)
-		lmtp_reply(&s->io, "%d %s <%s> dkimpipe: %s%s%s", code, v->dsn,
-		    s->rcpt[i], s->ident, s->ident[0] ? ": " : "", v->why.text);
+		if (v->per_rcpt)
+			relayed(s, i, v);
+		else
+			lmtp_reply(&s->io, "%d %s <%s> dkimpipe: %s%s%s", code, v->dsn,
+			    s->rcpt[i], s->ident, s->ident[0] ? ": " : "", v->why.text);
 }
 
 /* do_data - receive, sign and pass on one message; 0, or -1 to hang up */
@@ -262,6 +294,7 @@ do_data(struct session *s)
 {
 	const struct conf *cf = &s->live.cf;
 	struct why why = { 0, "" };
+	struct rcpt_result *res;
 	struct signed_msg m;
 	struct verdict v;
 	struct feed f;
@@ -277,6 +310,10 @@ do_data(struct session *s)
 	}
 	lmtp_reply(&s->io, "354 End data with <CR><LF>.<CR><LF>");
 	signer_init(&m, cf);
+	res = xcalloc(s->nrcpt, sizeof(*res));
+	memset(&v, 0, sizeof(v));
+	v.res = res;
+	s->live.cf.smtpout = &s->out;
 	f.m = &m;
 	f.cf = cf;
 	f.size = 0;
@@ -285,6 +322,7 @@ do_data(struct session *s)
 		    s->ident[0] ? s->ident : "NOQUEUE",
 		    r == LMTP_TIMEOUT ? "timeout" : "lost connection");
 		signer_free(&m);
+		free(res);
 		return -1;
 	}
 	if (cf->size_limit > 0 && f.size > cf->size_limit) {
@@ -300,6 +338,7 @@ do_data(struct session *s)
 	}
 	signer_free(&m);
 	replies(s, &v);
+	free(res);
 	pass_log_fail(&v, s->ident[0] ? s->ident : "NOQUEUE");
 	reset(s);
 	s->messages++;
@@ -400,7 +439,9 @@ cmd_lmtp(int argc, char **argv)
 		to &= ~LOG_TO_STDERR;
 	log_open(to ? to : LOG_TO_SYSLOG);
 	s->start = time(NULL);
+	smtpout_init(&s->out);
 	session(s);
+	smtpout_close(&s->out);
 	reset(s);
 	free(s->rcpt);
 	liveconf_free(&s->live);

@@ -86,6 +86,7 @@ conf_free(struct conf *cf)
 	free(cf->tmpdir);
 	free(cf->sendmail_path);
 	free(cf->nameservers);
+	free(cf->reinject);
 	memset(cf, 0, sizeof(*cf));
 }
 

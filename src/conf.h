@@ -6,6 +6,7 @@
 #define CONF_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <stddef.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 #include "why.h"
 
 struct keycache;
+struct smtpout;
 
 struct sigkey {
 	char		*name;		/* KeyTable name, or the key file */
@@ -77,6 +79,10 @@ struct conf {
 	int		 timeout;	/* seconds before giving up with 75 */
 	char		*nameservers;	/* host[:port],...; NULL: resolv.conf */
 	struct keycache	*keycache;	/* long-lived modes: decoded keys (not owned) */
+	char		*reinject;	/* NULL: sendmail; "smtp:[addr]:port" (lmtp) */
+	struct sockaddr_storage reinject_addr;
+	socklen_t	 reinject_len;
+	struct smtpout	*smtpout;	/* lmtp: the re-injection connection (not owned) */
 	int		 quiet_sendmail; /* its stdout to /dev/null, stderr kept for the reason */
 	off_t		 size_limit;	/* lmtp: bytes per message; 0: none */
 	int		 lmtp_messages;	/* lmtp: messages per process */

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "conffile.h"
 #include "log.h"
+#include "smtpout.h"
 #include "table.h"
 #include "xmem.h"
 
@@ -169,6 +170,14 @@ param(struct ctx *c, const char *name, const char *v)
 			cf->lmtp_lifetime = (int)t;
 		else
 			cf->lmtp_timeout = (int)t;
+	} else if (strcmp(name, "reinject") == 0) {
+		free(cf->reinject);
+		cf->reinject = NULL;
+		if (strcmp(v, "sendmail") == 0)
+			return 0;
+		if (smtpout_parse(v, cf) < 0)
+			return bad(c, name, v, "sendmail, or smtp:[address]:port on loopback");
+		cf->reinject = xstrdup(v);
 	} else if (strcmp(name, "sendmail_path") == 0) {
 		if (v[0] != '/')
 			return bad(c, name, v, "an absolute path");

@@ -60,6 +60,43 @@ sigs_summary(const struct signed_msg *m, const struct conf *cf, char *out,
 }
 
 /*
+ * over_smtp - re-inject over SMTP; each recipient keeps the next hop's
+ * answer in v->res. 0 when at least one recipient was accepted, else -1
+ * with the verdict set: EX_TEMPFAIL when any answer was temporary (or
+ * there was none), EX_DATAERR when all were permanent.
+ */
+static int
+over_smtp(const struct conf *cf, const char *qid, const char *sender,
+    char **rcpt, size_t n, struct signed_msg *m, struct verdict *v)
+{
+	struct why why = { 0, "" };
+	size_t i, ok = 0, temp = 0, first = n;
+	char text[300];
+
+	v->per_rcpt = 1;
+	(void)smtpout_send(cf->smtpout, cf, sender, rcpt, n, m,
+	    m->outcome == OUT_SIGNED, v->res, &why);
+	for (i = 0; i < n; i++) {
+		if (v->res[i].code / 100 == 2) {
+			ok++;
+			continue;
+		}
+		temp += v->res[i].code / 100 != 5;
+		if (first == n)
+			first = i;
+		log_sanitize(text, v->res[i].text, sizeof(text));
+		log_warn("%s: to=<%s>: %s said: %d %s", qid, rcpt[i], cf->reinject,
+		    v->res[i].code, text);
+	}
+	if (ok > 0)
+		return 0;
+	why_set(&why, temp ? EX_TEMPFAIL : EX_DATAERR, "%s said: %d %s",
+	    cf->reinject, v->res[first].code, v->res[first].text);
+	pass_fail(v, temp ? EX_TEMPFAIL : EX_DATAERR, temp ? "4.3.0" : "5.3.0", &why);
+	return -1;
+}
+
+/*
  * pass_on - apply the policy to a message that the signer has seen;
  * rc and sw are what the signer returned.
  */
@@ -81,7 +118,11 @@ pass_on(const struct conf *cf, const char *qid, const char *sender,
 	}
 	sigs_summary(m, cf, sums, sizeof(sums));
 	log_sanitize(from, m->addr, sizeof(from));
-	if (resubmit(cf, sender, rcpt, n, m, m->outcome == OUT_SIGNED, &why) < 0) {
+	if (cf->reinject != NULL && cf->smtpout != NULL && v->res != NULL) {
+		if (over_smtp(cf, qid, sender, rcpt, n, m, v) < 0)
+			return;
+	} else if (resubmit(cf, sender, rcpt, n, m, m->outcome == OUT_SIGNED,
+	    &why) < 0) {
 		pass_fail(v, EX_TEMPFAIL, "4.3.0", &why);
 		return;
 	}

@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "signer.h"
+#include "smtpout.h"
 #include "why.h"
 
 /* what the mode tells Postfix: status (sysexits), DSN and text in why */
@@ -16,6 +17,9 @@ struct verdict {
 	int		 status;	/* EX_OK, EX_TEMPFAIL or EX_DATAERR */
 	const char	*dsn;		/* "2.0.0", "4.3.0", "5.6.0", ... */
 	struct why	 why;
+	struct rcpt_result *res;	/* SMTP re-injection: each recipient's
+					   answer (caller's array); else NULL */
+	int		 per_rcpt;	/* res holds the answers */
 };
 
 void	pass_on(const struct conf *, const char *, const char *, char **,

@@ -47,9 +47,9 @@ spool_borrow(struct spool *sp, int fd)
 		sp->src = fd;
 }
 
-/* copy_src - write the first size bytes of the borrowed file to fd */
+/* copy_src - hand the first size bytes of the borrowed file to out */
 static int
-copy_src(struct spool *sp, int fd, struct why *why)
+copy_src(struct spool *sp, spool_out out, void *arg, struct why *why)
 {
 	off_t off = 0;
 	ssize_t r;
@@ -60,7 +60,7 @@ copy_src(struct spool *sp, int fd, struct why *why)
 		if (r <= 0)
 			return why_set(why, EX_TEMPFAIL, "cannot read the message again: %s",
 			    r < 0 ? strerror(errno) : "file shrank");
-		if (io_write_all(fd, sp->mem, (size_t)r) < 0)
+		if (out(arg, sp->mem, (size_t)r) < 0)
 			return why_set(why, EX_IOERR, "write error: %s", strerror(errno));
 		off += r;
 	}
@@ -127,17 +127,20 @@ spool_write(struct spool *sp, const void *p, size_t n, struct why *why)
 	return 0;
 }
 
-/* spool_copy - write the whole spooled message to fd */
+/*
+ * spool_each - hand the whole spooled message to out(arg, bytes, n) in
+ * pieces; out returns -1 with errno set to stop
+ */
 int
-spool_copy(struct spool *sp, int fd, struct why *why)
+spool_each(struct spool *sp, spool_out out, void *arg, struct why *why)
 {
 	char *chunk;
 	ssize_t r;
 
 	if (sp->src >= 0)
-		return copy_src(sp, fd, why);
+		return copy_src(sp, out, arg, why);
 	if (sp->fd < 0) {
-		if (io_write_all(fd, sp->mem, sp->used) < 0)
+		if (out(arg, sp->mem, sp->used) < 0)
 			return why_set(why, EX_IOERR, "write error: %s", strerror(errno));
 		return 0;
 	}
@@ -148,12 +151,25 @@ spool_copy(struct spool *sp, int fd, struct why *why)
 		    strerror(errno));
 	chunk = sp->mem;
 	while ((r = io_read(sp->fd, chunk, SPOOL_MEM)) > 0)
-		if (io_write_all(fd, chunk, (size_t)r) < 0)
+		if (out(arg, chunk, (size_t)r) < 0)
 			return why_set(why, EX_IOERR, "write error: %s", strerror(errno));
 	if (r < 0)
 		return why_set(why, EX_TEMPFAIL, "cannot read temporary file: %s",
 		    strerror(errno));
 	return 0;
+}
+
+static int
+to_fd(void *arg, const char *p, size_t n)
+{
+	return io_write_all(*(int *)arg, p, n);
+}
+
+/* spool_copy - write the whole spooled message to fd */
+int
+spool_copy(struct spool *sp, int fd, struct why *why)
+{
+	return spool_each(sp, to_fd, &fd, why);
 }
 
 void

@@ -2,7 +2,12 @@
 # smtp-sink.py PORT DIR - a minimal SMTP server on 127.0.0.1:PORT that
 # accepts every message and stores it as DIR/N.eml (data exactly as
 # received, dot-unstuffed, CRLF) with DIR/N.env (MAIL FROM, RCPT TO
-# lines). Loopback only; used as the "remote" next hop in Postfix tests.
+# lines). Loopback only; used as the "remote" next hop in Postfix tests
+# and as a re-injection server in lmtp tests. Test hooks: a recipient
+# containing "reject5" gets 550, one containing "reject4" gets 450; a
+# sender containing "dropme" makes it hang up after DATA's dot without a
+# reply (the message counts as not stored). DIR/connections counts the
+# connections; DIR/ready appears once it listens.
 import asyncio
 import os
 import sys
@@ -15,6 +20,10 @@ count = [len([f for f in os.listdir(outdir) if f.endswith('.eml')])]
 async def session(reader, writer):
     def say(line):
         writer.write(line.encode() + b"\r\n")
+    conns = os.path.join(outdir, "connections")
+    old = int(open(conns).read()) if os.path.exists(conns) else 0
+    with open(conns, "w") as f:
+        f.write("%d\n" % (old + 1))
     say("220 sink.test ESMTP")
     env = []
     while True:
@@ -29,8 +38,13 @@ async def session(reader, writer):
             env = [cmd]
             say("250 ok")
         elif verb == "RCPT":
-            env.append(cmd)
-            say("250 ok")
+            if "reject5" in cmd:
+                say("550 5.1.1 no such user")
+            elif "reject4" in cmd:
+                say("450 4.2.1 try again later")
+            else:
+                env.append(cmd)
+                say("250 2.1.5 ok")
         elif verb == "DATA":
             say("354 go")
             await writer.drain()
@@ -42,6 +56,9 @@ async def session(reader, writer):
                 if l.startswith(b"."):
                     l = l[1:]
                 data += l
+            if "dropme" in env[0]:
+                writer.close()
+                return
             count[0] += 1
             n = count[0]
             with open(os.path.join(outdir, "%d.tmp" % n), "wb") as f:
@@ -49,7 +66,7 @@ async def session(reader, writer):
             with open(os.path.join(outdir, "%d.env" % n), "w") as f:
                 f.write("\n".join(env) + "\n")
             os.rename(os.path.join(outdir, "%d.tmp" % n), os.path.join(outdir, "%d.eml" % n))
-            say("250 queued as %d" % n)
+            say("250 2.0.0 queued as %d" % n)
         elif verb == "QUIT":
             say("221 bye")
             break
@@ -61,6 +78,7 @@ async def session(reader, writer):
 
 async def main():
     server = await asyncio.start_server(session, "127.0.0.1", port)
+    open(os.path.join(outdir, "ready"), "w").close()
     async with server:
         await server.serve_forever()
 

@@ -1,0 +1,293 @@
+/*
+ * smtpout - re-injection over SMTP, for the long-lived LMTP mode: one
+ * connection per process to a filter-free, milter-free smtpd on
+ * loopback (FILTER_README's advanced content filter pattern), kept
+ * across transactions and probed with RSET before reuse; a connection
+ * found dead before MAIL is made anew once.
+ *
+ * Each recipient gets the next hop's own answer: RCPT's reply if it
+ * refused, else the reply to the end of DATA. Any doubt is a temporary
+ * failure for every recipient without a final answer: a connection lost
+ * or timed out after the message went out may leave a copy with the next
+ * hop, but Postfix keeps ours queued, so mail can be duplicated, never
+ * lost. The message is sent with CRLF line ends and dot-stuffed. This
+ * module decides nothing else; pass.c applies the policy.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "smtpout.h"
+
+#define SMTP_TIMEOUT	300	/* seconds for any one reply */
+
+void
+smtpout_init(struct smtpout *so)
+{
+	so->fd = -1;
+	so->used = 0;
+	so->peer[0] = '\0';
+}
+
+/* smtpout_parse - "smtp:[addr]:port" or "smtp:addr:port", loopback only */
+int
+smtpout_parse(const char *v, struct conf *cf)
+{
+	struct addrinfo hints, *res;
+	char host[64];
+	const char *port, *h = v + 5;
+	size_t hl;
+	int ok;
+
+	if (strncmp(v, "smtp:", 5) != 0)
+		return -1;
+	if (*h == '[') {
+		if ((port = strchr(h, ']')) == NULL || port[1] != ':')
+			return -1;
+		hl = (size_t)(port - h - 1);
+		h++;
+		port += 2;
+	} else {
+		if ((port = strrchr(h, ':')) == NULL)
+			return -1;
+		hl = (size_t)(port - h);
+		port++;
+	}
+	if (hl == 0 || hl >= sizeof(host) || *port == '\0')
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return -1;
+	ok = res->ai_addrlen <= sizeof(cf->reinject_addr) &&
+	    ((res->ai_family == AF_INET &&
+	    (ntohl(((struct sockaddr_in *)(void *)res->ai_addr)->sin_addr.s_addr) >> 24) == 127) ||
+	    (res->ai_family == AF_INET6 &&
+	    IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)(void *)res->ai_addr)->sin6_addr)));
+	if (ok) {
+		memcpy(&cf->reinject_addr, res->ai_addr, res->ai_addrlen);
+		cf->reinject_len = res->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	return ok ? 0 : -1;
+}
+
+/* reply - read one (multi-line) reply: its code, 0 when the peer is gone */
+static int
+reply(struct smtpout *so, char *text, size_t size)
+{
+	char line[LMTP_LINE];
+	ssize_t n;
+
+	do {
+		if ((n = lmtp_line(&so->io, line, sizeof(line), SMTP_TIMEOUT)) < 4 ||
+		    line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
+		    line[2] < '0' || line[2] > '9' || (line[3] != ' ' && line[3] != '-'))
+			return 0;
+	} while (line[3] == '-');
+	strlcpy(text, line + 4, size);
+	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+}
+
+/* command - send one command line and read its reply */
+static int
+command(struct smtpout *so, char *text, size_t size, const char *line)
+{
+	lmtp_reply(&so->io, "%s", line);
+	if (lmtp_flush(&so->io) < 0)
+		return 0;
+	return reply(so, text, size);
+}
+
+void
+smtpout_close(struct smtpout *so)
+{
+	char text[256];
+
+	if (so->fd < 0)
+		return;
+	(void)command(so, text, sizeof(text), "QUIT");
+	lmtp_free(&so->io);
+	close(so->fd);
+	smtpout_init(so);
+}
+
+static void
+drop(struct smtpout *so)
+{
+	if (so->fd < 0)
+		return;
+	lmtp_free(&so->io);
+	close(so->fd);
+	smtpout_init(so);
+}
+
+/* connect_peer - connect, read the greeting, EHLO; 0 or -1 with why */
+static int
+connect_peer(struct smtpout *so, const struct conf *cf, struct why *why)
+{
+	char text[256];
+	int fd, code;
+
+	if ((fd = socket(cf->reinject_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return why_set(why, EX_TEMPFAIL, "cannot make a socket: %s", strerror(errno));
+	if (connect(fd, (const struct sockaddr *)(const void *)&cf->reinject_addr,
+	    cf->reinject_len) < 0) {
+		why_set(why, EX_TEMPFAIL, "cannot connect to %s: %s", cf->reinject,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	so->fd = fd;
+	so->used = 0;
+	strlcpy(so->peer, cf->reinject, sizeof(so->peer));
+	lmtp_init(&so->io, fd, fd);
+	if ((code = reply(so, text, sizeof(text))) != 220 ||
+	    (code = command(so, text, sizeof(text), "EHLO dkimpipe")) != 250) {
+		drop(so);
+		return why_set(why, EX_TEMPFAIL, "%s: %s %s", cf->reinject,
+		    code ? "refused the session:" : "lost connection", code ? text : "");
+	}
+	return 0;
+}
+
+/* ready - a connection that answers: RSET on a used one, else anew once */
+static int
+ready(struct smtpout *so, const struct conf *cf, struct why *why)
+{
+	char text[256];
+
+	if (so->fd >= 0 && strcmp(so->peer, cf->reinject) != 0)
+		smtpout_close(so);	/* the configuration names another */
+	if (so->fd >= 0 && so->used &&
+	    command(so, text, sizeof(text), "RSET") != 250)
+		drop(so);
+	if (so->fd >= 0)
+		return 0;
+	return connect_peer(so, cf, why);
+}
+
+/* the DATA writer: CRLF line ends, dot-stuffing, in the output buffer */
+struct dataout {
+	struct smtpout	*so;
+	int		 bol;		/* at the start of a line */
+	int		 cr;		/* last byte was CR */
+};
+
+static int
+data_out(void *arg, const char *p, size_t n)
+{
+	struct dataout *d = arg;
+	struct buf *b = &d->so->io.obuf;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (d->bol && p[i] == '.')
+			buf_addc(b, '.');
+		if (p[i] == '\n' && !d->cr)
+			buf_addc(b, '\r');
+		buf_addc(b, p[i]);
+		d->bol = p[i] == '\n';
+		d->cr = p[i] == '\r';
+	}
+	if (b->len >= 64 * 1024 && lmtp_flush(&d->so->io) < 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	return 0;
+}
+
+/* all - the same answer for the recipients without one */
+static void
+all(struct rcpt_result *res, size_t n, int code, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (res[i].code == 0 || res[i].code / 100 == 2) {
+			res[i].code = code;
+			strlcpy(res[i].text, text, sizeof(res[i].text));
+		}
+}
+
+/* send_data - DATA, the message, the dot; the final reply's code */
+static int
+send_data(struct smtpout *so, struct signed_msg *m, int with_sigs,
+    char *text, size_t size, struct why *why)
+{
+	struct dataout d = { so, 1, 0 };
+	int code;
+
+	if ((code = command(so, text, size, "DATA")) != 354)
+		return code;
+	if ((with_sigs && data_out(&d, m->sigs.data, m->sigs.len) < 0) ||
+	    spool_each(&m->spool, data_out, &d, why) < 0)
+		return 0;
+	if (!d.bol)
+		buf_add(&so->io.obuf, "\r\n", 2);
+	buf_add(&so->io.obuf, ".\r\n", 3);
+	if (lmtp_flush(&so->io) < 0)
+		return 0;
+	return reply(so, text, size);
+}
+
+/*
+ * smtpout_send - one transaction; res[i] gets each recipient's answer.
+ * 0 when the next hop answered, -1 (why says) when it could not be
+ * reached or the connection broke: then every recipient without a
+ * final answer has a 4xx in res.
+ */
+int
+smtpout_send(struct smtpout *so, const struct conf *cf, const char *sender,
+    char **rcpt, size_t n, struct signed_msg *m, int with_sigs,
+    struct rcpt_result *res, struct why *why)
+{
+	char text[256], line[LMTP_LINE + 16];
+	size_t i, ok = 0;
+	int code;
+
+	memset(res, 0, n * sizeof(*res));
+	if (ready(so, cf, why) < 0) {
+		all(res, n, 451, "4.4.1 cannot reach the re-injection server");
+		return -1;
+	}
+	so->used = 1;
+	snprintf(line, sizeof(line), "MAIL FROM:<%s>", sender);
+	if ((code = command(so, text, sizeof(text), line)) != 250) {
+		if (code == 0)
+			goto lost;
+		all(res, n, code, text);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "RCPT TO:<%s>", rcpt[i]);
+		if ((code = command(so, text, sizeof(text), line)) == 0)
+			goto lost;
+		res[i].code = code == 250 || code == 251 ? 0 : code;
+		if (res[i].code != 0)
+			strlcpy(res[i].text, text, sizeof(res[i].text));
+		else
+			ok++;
+	}
+	if (ok == 0)
+		return 0;
+	if ((code = send_data(so, m, with_sigs, text, sizeof(text), why)) == 0)
+		goto lost;
+	all(res, n, code, text);
+	return 0;
+lost:
+	drop(so);
+	all(res, n, 451, "4.4.2 lost connection to the re-injection server");
+	return why_set(why, EX_TEMPFAIL, "lost connection to %s", cf->reinject);
+}

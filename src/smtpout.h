@@ -1,0 +1,34 @@
+/*
+ * smtpout - re-inject messages over one persistent SMTP connection.
+ */
+#ifndef SMTPOUT_H
+#define SMTPOUT_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "lmtp.h"
+#include "signer.h"
+#include "why.h"
+
+struct smtpout {
+	int		 fd;		/* -1: not connected */
+	struct lmtp	 io;		/* line I/O on the connection */
+	int		 used;		/* a transaction ran on it: RSET first */
+	char		 peer[80];	/* the reinject value it was made for */
+};
+
+/* one recipient's answer from the next hop */
+struct rcpt_result {
+	int	 code;			/* 250, 450, 550, ... */
+	char	 text[256];		/* the reply text after the code */
+};
+
+void	smtpout_init(struct smtpout *);
+int	smtpout_send(struct smtpout *, const struct conf *, const char *,
+	    char **, size_t, struct signed_msg *, int, struct rcpt_result *,
+	    struct why *);
+void	smtpout_close(struct smtpout *);
+int	smtpout_parse(const char *, struct conf *);
+
+#endif

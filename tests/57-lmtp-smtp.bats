@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# lmtp mode with re-injection over SMTP (reinject = smtp:[127.0.0.1]:PORT)
+# into a test SMTP server on loopback: one persistent connection, each
+# recipient gets the next hop's own answer, and every doubt is a 4xx.
+
+load helper
+
+setup_file() {
+	export W=$BATS_FILE_TMPDIR
+	mkkeys "$W/k"
+}
+
+setup() {
+	PORT=$((20000 + RANDOM % 20000))
+	SINK=$BATS_TEST_TMPDIR/sink
+	CONF=$BATS_TEST_TMPDIR/dkimpipe.conf
+	cat > "$CONF" <<-EOF
+	domain = example.com
+	selector = e1
+	keyfile = $W/k/ed.pem
+	reinject = smtp:[127.0.0.1]:$PORT
+	sendmail_path = /nonexistent/sendmail
+	log_to = stderr
+	EOF
+	MSG=$BATS_TEST_TMPDIR/in.eml
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n.a line with a leading dot\n' > "$MSG"
+}
+
+teardown() {
+	[ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null
+	return 0
+}
+
+start_sink() {
+	$PY "$LIB/smtp-sink.py" "$PORT" "$SINK" 2>/dev/null 3>&- &
+	SINK_PID=$!
+	for i in $(seq 50); do
+		[ -e "$SINK/ready" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+stop_sink() { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null; SINK_PID=; }
+
+session() { $PY "$LIB/lmtp-client.py" "$DKIMPIPE" "$CONF"; }
+stored() { ls "$SINK" 2>/dev/null | grep -c '\.eml$' || true; }
+
+@test "three messages over one SMTP connection: each stored once, signed, verifies; CRLF and dots intact" {
+	start_sink
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	RCPT TO:<carol@example.net>
+	DATA $MSG
+	MAIL FROM:<>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	RSET
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<dave@example.net>
+	DATA $MSG
+	QUIT
+	EOF
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^250 2.0.0 <.*> dkimpipe: signed and passed on (queued as [0-9]*)')" -eq 4 ]
+	[ "$(stored)" -eq 3 ]
+	[ "$(cat "$SINK/connections")" -eq 1 ]
+	grep -q '^MAIL FROM:<>$' "$SINK/2.env"
+	[ "$(grep -c '^RCPT' "$SINK/1.env")" -eq 2 ]
+	for i in 1 2 3; do
+		$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$SINK/$i.eml"
+		# what arrived is our message with CRLF line ends
+		tail -c "$(stat -c %s "$MSG" | awk '{print $1 + 7}')" "$SINK/$i.eml" | tr -d '\r' | tail -c "$(stat -c %s "$MSG")" | cmp - "$MSG"
+	done
+}
+
+@test "each recipient gets the next hop's own answer: 250, 550, 450 in order" {
+	start_sink
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	RCPT TO:<reject5@example.org>
+	RCPT TO:<reject4@example.org>
+	DATA $MSG
+	QUIT
+	EOF
+	echo "$output"
+	replies=$(echo "$output" | grep '^[0-9][0-9][0-9] ' | tail -n 4)
+	echo "$replies" | sed -n 1p | grep -q '^250 2.0.0 <bob@example.org>'
+	echo "$replies" | sed -n 2p | grep -q '^550 5.1.1 <reject5@example.org> dkimpipe: not passed on: .* said: no such user'
+	echo "$replies" | sed -n 3p | grep -q '^450 4.2.1 <reject4@example.org> dkimpipe: not passed on: .* said: try again later'
+	[ "$(stored)" -eq 1 ]
+	[ "$(grep -c '^RCPT' "$SINK/1.env")" -eq 1 ]
+}
+
+@test "re-injection server down: 451 for every recipient, and delivered once it is back (same process)" {
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	RCPT TO:<carol@example.org>
+	DATA $MSG
+	!$PY '$LIB/smtp-sink.py' $PORT '$SINK' >/dev/null 2>&1 3>&- & echo \$! > '$BATS_TEST_TMPDIR/pid'; sleep 1
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	QUIT
+	EOF
+	SINK_PID=$(cat "$BATS_TEST_TMPDIR/pid")
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^451 4.4.1 <.*> dkimpipe: not passed on: .*cannot reach the re-injection server')" -eq 2 ]
+	echo "$output" | grep -q '^250 2.0.0 <bob@example.org> dkimpipe: signed'
+	[ "$(stored)" -eq 1 ]
+}
+
+@test "connection dropped after the dot without an answer: 451 (Postfix keeps the message)" {
+	start_sink
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<dropme@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	QUIT
+	EOF
+	echo "$output"
+	echo "$output" | grep -q '^451 4.4.2 <bob@example.org> dkimpipe: not passed on: .*lost connection'
+	# the next message goes over a new connection
+	echo "$output" | grep -q '^250 2.0.0 <bob@example.org> dkimpipe: signed'
+	[ "$(stored)" -eq 1 ]
+	[ "$(cat "$SINK/connections")" -eq 2 ]
+}
+
+@test "re-injection server restarted between two messages: RSET finds it gone, one reconnect, delivered" {
+	start_sink
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	!kill $SINK_PID; sleep 0.5; rm -f '$SINK/ready'; $PY '$LIB/smtp-sink.py' $PORT '$SINK' >/dev/null 2>&1 3>&- & echo \$! > '$BATS_TEST_TMPDIR/pid'; sleep 1
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	QUIT
+	EOF
+	SINK_PID=$(cat "$BATS_TEST_TMPDIR/pid")
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^250 2.0.0 <bob@example.org> dkimpipe: signed')" -eq 2 ]
+	[ "$(stored)" -eq 2 ]
+}
+
+@test "reinject must name a loopback address: anything else is a configuration error (451), nothing sent" {
+	sed -i 's/^reinject = .*/reinject = smtp:[192.0.2.1]:25/' "$CONF"
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com>
+	QUIT
+	EOF
+	echo "$output"
+	echo "$output" | grep -q '^451 4.3.5 dkimpipe: configuration error: .*bad reinject value "smtp:\[192.0.2.1\]:25"'
+	for v in 'smtp:127.0.0.1' 'smtp:[::1]' 'lmtp:[127.0.0.1]:24' 'smtp:localhost:25'; do
+		printf 'domain = example.com\nselector = e1\nkeyfile = %s\nreinject = %s\n' "$W/k/ed.pem" "$v" > "$CONF"
+		run "$DKIMPIPE" check -c "$CONF"
+		[ "$status" -eq 78 ]
+	done
+	printf 'domain = example.com\nselector = e1\nkeyfile = %s\nreinject = smtp:[::1]:10026\n' "$W/k/ed.pem" > "$CONF"
+	run "$DKIMPIPE" check -c "$CONF"
+	[ "$status" -eq 0 ]
+}
