@@ -97,3 +97,55 @@ relayed() { grep 'postfix/dkimlmtp/lmtp\[[0-9]*\]: .*relay=[^ ]*private/dkimspaw
 	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
 	wait_for queue_empty
 }
+
+@test "reinject = smtp:[127.0.0.1]:10026: 100 messages over 10 sessions, each delivered once, signed, verifies, one pass" {
+	echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf
+	before=$(sink_count)
+	sent_before=$(relayed | wc -l)
+	reinj_before=$(grep -c 'postfix/dkimpipe-reinject/smtpd\[[0-9]*\]: [0-9A-Z]*: client=localhost' "$PF_LOG" || true)
+	for s in $(seq 10); do
+		for i in $(seq 10); do
+			printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: smtp %s-%s\n\nmessage %s of session %s\n' \
+			    "$s" "$i" "$i" "$s" > "$W/smtp.$s.$i.eml"
+		done
+		$PY "$LIB/smtp-send.py" --many 587 127.0.0.1 alice@example.com bob@example.org "$W"/smtp.$s.*.eml &
+	done
+	wait
+	wait_for eval '[ "$(sink_count)" -ge $((before + 100)) ]'
+	wait_for queue_empty
+	sleep 2
+	[ "$(sink_count)" -eq $((before + 100)) ]
+	[ "$(cat "$W"/sink/*.eml | grep '^Subject: smtp ' | sort -u | wc -l)" -eq 100 ]
+	files=$(grep -l '^Subject: smtp ' "$W"/sink/*.eml)
+	for f in $files; do [ "$(signatures "$f" | wc -l)" -eq 2 ]; done
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" $files > "$W/verify.out"
+	[ "$(grep -c '^PASS' "$W/verify.out")" -eq 100 ]
+	# every message came back through the re-injection smtpd, not pickup
+	[ "$(( $(grep -c 'postfix/dkimpipe-reinject/smtpd\[[0-9]*\]: [0-9A-Z]*: client=localhost' "$PF_LOG") - reinj_before ))" -eq 100 ]
+	[ "$(( $(relayed | wc -l) - sent_before ))" -eq 100 ]
+	relayed | tail -n 1
+	relayed | tail -n 1 | grep -q 'dkimpipe: [0-9A-Za-z]*: signed and passed on (Ok: queued as [0-9A-Z]*)'
+}
+
+@test "reinject over SMTP, re-injection smtpd down: deferred with 4xx, delivered once after it is back" {
+	grep -q '^reinject = smtp' /etc/dkimpipe/dkimpipe.conf
+	cp /etc/postfix/master.cf "$W/master.good"
+	sed -i 's/^127.0.0.1:10026 inet/#127.0.0.1:10026 inet/' /etc/postfix/master.cf
+	postfix reload >/dev/null 2>&1; sleep 1
+	before=$(sink_count)
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: reinject down\n\nhello\n' > "$W/down.eml"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/down.eml"
+	wait_for grep -q 'relay=[^ ]*private/dkimspawn.*status=deferred.*451 4.4.1 .*cannot reach the re-injection server' "$PF_LOG"
+	[ -n "$(postqueue -j)" ]
+	[ "$(sink_count)" -eq "$before" ]
+	cp "$W/master.good" /etc/postfix/master.cf
+	postfix reload >/dev/null 2>&1; sleep 1
+	postqueue -f
+	wait_for eval '[ "$(sink_count)" -gt "$before" ]'
+	sleep 2
+	[ "$(sink_count)" -eq $((before + 1)) ]
+	f=$W/sink/$(sink_count).eml
+	grep -q '^Subject: reinject down' "$f"
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+	wait_for queue_empty
+}
