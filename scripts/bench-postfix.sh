@@ -7,6 +7,7 @@
 #            (the floor of any pipe(8) signer)
 #   deliver  dkimpipe deliver under pipe(8)  (examples/master.cf, dkimsign)
 #   lmtp     dkimpipe lmtp under spawn(8)    (examples/master.cf, dkimspawn)
+#   lmtp-smtp  the same with reinject = smtp:[127.0.0.1]:10026
 # Postfix's smtp-source sends MESSAGES (default 300) 4 KB messages over 10
 # parallel sessions to port 587; Postfix relays them to Postfix's
 # smtp-sink on 127.0.0.1:2525. A round ends when Postfix has logged every
@@ -25,7 +26,7 @@ if [ -z "${DKIMPIPE_SANDBOX:-}" ]; then
 fi
 N=${1:-300}
 ROUNDS=${2:-3}
-MODES="none milter floor deliver lmtp"
+MODES="none milter floor deliver lmtp lmtp-smtp"
 BATS_TEST_DIRNAME=$TOP/tests
 . "$TOP/tests/helper.bash"
 . "$TOP/tests/lib/postfix-env.bash"
@@ -51,6 +52,7 @@ setup() {
 	EOF
 	echo 'floor_destination_recipient_limit = 100' >> /etc/postfix/main.cf
 	cp /etc/postfix/master.cf "$W/master.base"
+	cp /etc/dkimpipe/dkimpipe.conf "$W/dkimpipe.base"
 	# the OpenDKIM milter, signing with the same key; it wants its files
 	# where no other user can write
 	OD=/etc/dkimpipe/opendkim
@@ -78,8 +80,10 @@ mode() {	# mode NAME - route submission mail as NAME does
 	milter)	 to="smtpd_milters=inet:127.0.0.1:8891" ;;
 	floor)	 to="content_filter=floor:dummy" ;;
 	deliver) to="content_filter=dkimsign:dummy" ;;
-	lmtp)	 to="content_filter=dkimlmtp:unix:private/dkimspawn" ;;
+	lmtp|lmtp-smtp) to="content_filter=dkimlmtp:unix:private/dkimspawn" ;;
 	esac
+	cp "$W/dkimpipe.base" /etc/dkimpipe/dkimpipe.conf
+	[ "$1" = lmtp-smtp ] && echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf
 	sed "s|content_filter=dkimsign:dummy|$to|" "$W/master.base" > /etc/postfix/master.cf
 	postfix reload >/dev/null 2>&1
 	sleep 1
@@ -141,14 +145,15 @@ awk -v n="$N" '
 		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 	}
 	END {
-		split("none milter floor deliver lmtp", order, " ")
+		split("none milter floor deliver lmtp lmtp-smtp", order, " ")
 		name["none"] = "no signing"
 		name["milter"] = "OpenDKIM milter on the smtpd (rsa-2048)"
 		name["floor"] = "pipe(8) running `exec sendmail -G`, no signing"
 		name["deliver"] = "`dkimpipe deliver`, pipe(8) (rsa-2048)"
-		name["lmtp"] = "`dkimpipe lmtp`, spawn(8) (rsa-2048)"
-		for (i = 1; i <= 5; i++) rate[order[i]] = n / median(t[order[i]])
-		for (i = 1; i <= 5; i++) {
+		name["lmtp"] = "`dkimpipe lmtp`, spawn(8), `sendmail -G` (rsa-2048)"
+		name["lmtp-smtp"] = "`dkimpipe lmtp`, spawn(8), SMTP re-injection (rsa-2048)"
+		for (i = 1; i <= 6; i++) rate[order[i]] = n / median(t[order[i]])
+		for (i = 1; i <= 6; i++) {
 			m = order[i]
 			printf "| %s | %.0f | %.2fx | %.2fx |\n", name[m], rate[m], rate[m] / rate["none"], rate[m] / rate["milter"]
 		}
