@@ -128,6 +128,7 @@ setup(struct vsig *v, const struct header *h, time_t now)
 	size_t i;
 
 	buf_init(&v->tags);
+	buf_add(&v->tags, "", 0);	/* an empty field is an empty tag list */
 	for (i = (size_t)((const char *)memchr(raw, ':', v->f->len) - raw) + 1;
 	    i < v->f->len; i++)
 		if (raw[i] != '\r' && raw[i] != '\n')

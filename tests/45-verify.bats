@@ -80,3 +80,17 @@ setup_file() {
 	run "$DKIMPIPE" verify -t 1000000030 -K "$W/k/keys.txt" "$W/x.eml"
 	[ "$status" -eq 0 ]
 }
+
+@test "an empty DKIM-Signature field is a permerror, not a crash (also with a valid signature beside it)" {
+	printf 'From: a@example.com\nDKIM-Signature:\nSubject: x\n\nbody\n' > "$W/empty-sig.eml"
+	run "$DKIMPIPE" verify -K "$W/k/keys.txt" "$W/empty-sig.eml"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "dkim=permerror (missing or bad v= tag)"* ]]
+	"$DKIMPIPE" sign -d example.com -s e1 -k "$W/k/ed.pem" "$W/empty-sig.eml" > "$W/empty-sig2.eml"
+	run "$DKIMPIPE" verify -K "$W/k/keys.txt" "$W/empty-sig2.eml"
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^dkim=pass header.d=example.com')" -eq 1 ]
+	[ "$(echo "$output" | grep -c '^dkim=permerror')" -eq 1 ]
+	[ "$status" -lt 128 ]
+}
