@@ -13,14 +13,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/decoder.h>
 #include <openssl/pem.h>
 
+#include "io.h"
 #include "keys.h"
+
+#define KEY_FILE_MAX	(64 * 1024)
 
 /* keys_check_stat - the safe-key rules on an open file's status */
 static int
@@ -79,22 +84,83 @@ keys_open(const char *path, int require_safe, struct stat *st,
 	return fd;
 }
 
+/*
+ * pem_type - "RSA" or "ED25519", guessed from the PEM text without
+ * decoding it: the label of a traditional RSA key, else the Ed25519
+ * algorithm OID (1.3.101.112: 06 03 2B 65 70) near the start of the
+ * PKCS#8 DER. A wrong guess only costs the generic decoder.
+ */
+static const char *
+pem_type(const char *pem, size_t n)
+{
+	static const unsigned char oid[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+	unsigned char der[48];
+	const char *b64, *nl;
+	int len;
+
+	if (memmem(pem, n, "-----BEGIN RSA PRIVATE KEY-----", 31) != NULL)
+		return "RSA";
+	if ((b64 = memmem(pem, n, "-----BEGIN PRIVATE KEY-----", 27)) == NULL ||
+	    (nl = memchr(b64, '\n', n - (size_t)(b64 - pem))) == NULL ||
+	    (size_t)(pem + n - nl) < 65)
+		return "RSA";
+	len = EVP_DecodeBlock(der, (const unsigned char *)nl + 1, 64);
+	if (len > 0 && memmem(der, (size_t)len, oid, sizeof(oid)) != NULL)
+		return "ED25519";
+	return "RSA";
+}
+
+/*
+ * decode - a private key from PEM text, with a decoder restricted to
+ * the key's type (OpenSSL 3.0's generic decoder set-up tries every
+ * decoder, which costs more than an RSA signature), else the generic one
+ */
+static EVP_PKEY *
+decode(const char *pem, size_t n)
+{
+	OSSL_DECODER_CTX *dc;
+	const unsigned char *p = (const unsigned char *)pem;
+	EVP_PKEY *pkey = NULL;
+	BIO *bio;
+	size_t left = n;
+
+	dc = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, pem_type(pem, n),
+	    EVP_PKEY_KEYPAIR, NULL, NULL);
+	if (dc != NULL && OSSL_DECODER_from_data(dc, &p, &left) == 1 && pkey != NULL) {
+		OSSL_DECODER_CTX_free(dc);
+		return pkey;
+	}
+	OSSL_DECODER_CTX_free(dc);
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	if ((bio = BIO_new_mem_buf(pem, (int)n)) == NULL)
+		return NULL;
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
+	BIO_free(bio);
+	return pkey;
+}
+
 /* keys_read - decode the key from a file keys_open() opened; closes fd */
 EVP_PKEY *
 keys_read(int fd, const char *path, struct why *why)
 {
+	char pem[KEY_FILE_MAX];
 	EVP_PKEY *pkey;
-	FILE *fp;
+	ssize_t r;
+	size_t n = 0;
 	enum alg alg;
 
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		why_set(why, EX_TEMPFAIL, "cannot read key file %s: %s", path,
-		    strerror(errno));
+	while (n < sizeof(pem) && (r = io_read(fd, pem + n, sizeof(pem) - n)) > 0)
+		n += (size_t)r;
+	if (n == sizeof(pem) || (n == 0 && r < 0)) {
+		why_set(why, n ? EX_CONFIG : EX_TEMPFAIL, "cannot read key file %s: %s",
+		    path, n ? "larger than 64 KB" : strerror(errno));
 		close(fd);
 		return NULL;
 	}
-	pkey = PEM_read_PrivateKey(fp, NULL, NULL, (void *)"");
-	fclose(fp);
+	close(fd);
+	pkey = decode(pem, n);
+	explicit_bzero(pem, sizeof(pem));
 	if (pkey == NULL) {
 		ERR_clear_error();
 		why_set(why, EX_CONFIG, "key file %s holds no usable PEM private key",

@@ -39,3 +39,14 @@ setup_file() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"bh=4bLNXImK9drULnmePzZNEBleUanJCX5PIsDIFoH4KTQ="* ]]
 }
+
+@test "the same key as PKCS#8 and as traditional PKCS#1 PEM gives the same signature" {
+	openssl pkey -in "$W/k/rsa.pem" -traditional -out "$BATS_TEST_TMPDIR/trad.pem"
+	chmod 600 "$BATS_TEST_TMPDIR/trad.pem"
+	head -n 1 "$BATS_TEST_TMPDIR/trad.pem" | grep -q 'BEGIN RSA PRIVATE KEY'
+	printf 'From: a@example.com\nSubject: s\n\nbody\n' > "$BATS_TEST_TMPDIR/m.eml"
+	"$DKIMPIPE" sign -t $T0 -d example.com -s r1 -k "$W/k/rsa.pem" "$BATS_TEST_TMPDIR/m.eml" > "$BATS_TEST_TMPDIR/a"
+	"$DKIMPIPE" sign -t $T0 -d example.com -s r1 -k "$BATS_TEST_TMPDIR/trad.pem" "$BATS_TEST_TMPDIR/m.eml" > "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$BATS_TEST_TMPDIR/b"
+}
