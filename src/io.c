@@ -5,6 +5,8 @@
  * is installed without SA_RESTART so that a blocked read, write or
  * waitpid returns EINTR; the loops here then give up with ETIMEDOUT.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -87,4 +89,20 @@ io_write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/*
+ * io_same_file - two stat results describe the same, unchanged file:
+ * device, inode, size, modification and change time (a rename over it,
+ * an edit, a chmod or chown all show)
+ */
+int
+io_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }

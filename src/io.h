@@ -12,6 +12,8 @@
 ssize_t	io_read(int, void *, size_t);
 int	io_write_all(int, const void *, size_t);
 void	io_deadline(unsigned);
+struct stat;
+int	io_same_file(const struct stat *, const struct stat *);
 int	io_expired(void);
 
 #endif

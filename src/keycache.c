@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "keycache.h"
 #include "keys.h"
 #include "xmem.h"
@@ -25,18 +26,6 @@ keycache_init(struct keycache *kc)
 {
 	kc->e = NULL;
 	kc->n = 0;
-}
-
-/* same_file - the file has not changed since it was decoded */
-static int
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 /* find - the entry for path, made empty when new */
@@ -72,7 +61,7 @@ keycache_get(struct keycache *kc, const char *path, int require_safe,
 	if ((fd = keys_open(path, require_safe, &st, why)) < 0)
 		return NULL;
 	e = find(kc, path);
-	if (e->pkey != NULL && same_file(&e->st, &st)) {
+	if (e->pkey != NULL && io_same_file(&e->st, &st)) {
 		close(fd);
 		pkey = e->pkey;
 	} else {

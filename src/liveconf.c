@@ -14,6 +14,7 @@
 
 #include "conffile.h"
 #include "diag.h"
+#include "io.h"
 #include "liveconf.h"
 #include "log.h"
 
@@ -35,18 +36,6 @@ files(const struct liveconf *lc, const char *f[LIVE_FILES])
 	f[2] = lc->cf.signingtable;
 }
 
-/* same_stat - a file is as it was */
-static int
-same_stat(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 /* changed - any of the files differs from what was read */
 static int
 changed(const struct liveconf *lc)
@@ -60,7 +49,7 @@ changed(const struct liveconf *lc)
 		if (f[i] == NULL)
 			continue;
 		have = stat(f[i], &st) == 0;
-		if (have != lc->have[i] || (have && !same_stat(&st, &lc->st[i])))
+		if (have != lc->have[i] || (have && !io_same_file(&st, &lc->st[i])))
 			return 1;
 	}
 	return 0;
