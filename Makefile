@@ -1,5 +1,5 @@
 # dkimpipe - plain GNU make. Targets: all install check demo bench
-# bench-postfix asan clean.
+# bench-postfix fuzz asan clean.
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -68,7 +68,8 @@ dkimpipe-asan: $(SRCS) $(wildcard src/*.h)
 asan: dkimpipe-asan
 
 clean:
-	rm -f dkimpipe dkimpipe-asan src/*.o tests/unit/*.bin
+	rm -f dkimpipe dkimpipe-asan src/*.o tests/unit/*.bin tests/fuzz/fuzz_[a-z]*[a-z]
+	rm -rf tests/fuzz/obj tests/fuzz/work
 
 .PHONY: all install deps demo check bench bench-postfix asan clean
 
@@ -79,3 +80,29 @@ tests/unit/%.bin: tests/unit/%.c $(UNIT_OBJS)
 
 unit: tests/unit/resign.bin
 .PHONY: unit
+
+# libFuzzer targets (tests/fuzz/*.c, clang from Debian), each run for
+# FUZZ_TIME seconds from its checked-in seed corpus; see scripts/fuzz.sh.
+FUZZ_TIME ?= 60
+FUZZ_CC	 = clang
+FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
+	   -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer $(PKG_CFLAGS) -DVERSION='"$(VERSION)"'
+FUZZ_SRCS = $(filter-out src/main.c,$(SRCS))
+FUZZ_OBJS = $(FUZZ_SRCS:src/%.c=tests/fuzz/obj/%.o)
+FUZZERS	 = $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+tests/fuzz/obj/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p tests/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+
+fuzzers: $(FUZZERS)
+
+fuzz: deps
+	$(MAKE) fuzzers
+	sh scripts/fuzz.sh $(FUZZ_TIME) $(FUZZERS)
+
+.PHONY: fuzz fuzzers

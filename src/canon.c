@@ -23,6 +23,7 @@
 void
 canon_header(struct buf *out, enum canon c, const char *s, size_t n)
 {
+	const char *p;
 	size_t i, colon, start;
 	int ws = 0;
 
@@ -36,7 +37,9 @@ canon_header(struct buf *out, enum canon c, const char *s, size_t n)
 			buf_add(out, "\r\n", 2);
 		return;
 	}
-	colon = (size_t)((const char *)memchr(s, ':', n) - s);
+	/* header_parse() lets no field without a colon through; be safe anyway */
+	p = memchr(s, ':', n);
+	colon = p != NULL ? (size_t)(p - s) : n;
 	for (i = 0; i < colon && s[i] != ' ' && s[i] != '\t'; i++)
 		buf_addc(out, s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
 	buf_addc(out, ':');
