@@ -124,6 +124,9 @@ dnsrec_parse(struct keyrec *r, const char *rec, struct why *why)
 	memset(r, 0, sizeof(*r));
 	if (tag(rec, "v", v, sizeof(v)) && strcmp(v, "DKIM1") != 0)
 		return why_set(why, EX_DATAERR, "record has v=%s, not DKIM1", v);
+	if (tag(rec, "v", v, sizeof(v)) && (rec[strspn(rec, " \t")] != 'v' ||
+	    rec[strspn(rec, " \t") + 1 + strspn(rec + strspn(rec, " \t") + 1, " \t")] != '='))
+		return why_set(why, EX_DATAERR, "record has v= but not as its first tag");
 	if (!tag(rec, "k", r->k, sizeof(r->k)))
 		strlcpy(r->k, "rsa", sizeof(r->k));
 	tag(rec, "h", r->h, sizeof(r->h));

@@ -118,6 +118,151 @@ strip_b(struct buf *out, const char *s, size_t n)
 	buf_add(out, s + end, n - end);
 }
 
+/* is_domain - RFC 6376 domain-name syntax: labels of letters, digits,
+ * hyphens (and underscores, seen in practice), dot-separated */
+static int
+is_domain(const char *d)
+{
+	size_t label = 0, total = 0;
+
+	for (; *d != '\0'; d++, total++) {
+		if (*d == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (isalnum((unsigned char)*d) || *d == '-' || *d == '_') {
+			if (++label > 63)
+				return 0;
+		} else
+			return 0;
+	}
+	return label > 0 && total <= 253;
+}
+
+/* is_number - 1 to 12 decimal digits (RFC 6376 t= and x=) */
+static int
+is_number(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && n <= 12 && s[n] == '\0';
+}
+
+/* is_base64 - strict base64: the alphabet, then at most two '=' */
+static int
+is_base64(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+	size_t pad = strspn(s + n, "=");
+
+	return s[n + pad] == '\0' && pad <= 2 && (n + pad) % 4 == 0 && n + pad > 0;
+}
+
+/*
+ * taglist_ok - RFC 6376 section 3.2: every element is name=value with a
+ * name of ALPHA *(ALPHA / DIGIT / "_"), no name twice; only the last
+ * element may be empty. NULL, or what is wrong.
+ */
+static const char *
+taglist_ok(const char *list, char *bad, size_t size)
+{
+	char names[64][32];
+	const char *p = list, *end, *eq, *n0, *n1;
+	size_t nn = 0, i, len;
+
+	for (;;) {
+		end = p + strcspn(p, ";");
+		for (n0 = p; n0 < end && isspace((unsigned char)*n0); n0++)
+			;
+		if (n0 == end) {
+			if (*end == '\0')
+				return NULL;	/* a trailing ";" or an empty value */
+			return "empty element in tag list";
+		}
+		if ((eq = memchr(n0, '=', (size_t)(end - n0))) == NULL)
+			return "tag without \"=\"";
+		for (n1 = eq; n1 > n0 && isspace((unsigned char)n1[-1]); n1--)
+			;
+		len = (size_t)(n1 - n0);
+		if (len == 0 || len >= sizeof(names[0]) || !isalpha((unsigned char)*n0))
+			return "bad tag name";
+		for (i = 1; i < len; i++)
+			if (!isalnum((unsigned char)n0[i]) && n0[i] != '_')
+				return "bad tag name";
+		for (i = 0; i < nn; i++)
+			if (strlen(names[i]) == len && strncmp(names[i], n0, len) == 0) {
+				snprintf(bad, size, "tag %.*s= appears twice", (int)len, n0);
+				return bad;
+			}
+		if (nn < sizeof(names) / sizeof(names[0])) {
+			memcpy(names[nn], n0, len);
+			names[nn++][len] = '\0';
+		}
+		if (*end == '\0')
+			return NULL;
+		p = end + 1;
+	}
+}
+
+/* identity_ok - i= names d= or a subdomain of it (RFC 6376 section 3.5) */
+static int
+identity_ok(const char *i, const char *d)
+{
+	const char *at = strchr(i, '@');
+	size_t il, dl = strlen(d);
+
+	if (at == NULL || !is_domain(at + 1))
+		return 0;
+	il = strlen(at + 1);
+	return strcasecmp(at + 1, d) == 0 ||
+	    (il > dl && at[il - dl] == '.' && strcasecmp(at + 1 + il - dl, d) == 0);
+}
+
+/* query_ok - q= lists dns/txt (RFC 6376 section 3.5) */
+static int
+query_ok(const char *q)
+{
+	char list[256], *p = list, *m;
+
+	strlcpy(list, q, sizeof(list));
+	while ((m = strsep(&p, ":")) != NULL)
+		if (strcasecmp(m, "dns/txt") == 0 || strcasecmp(m, "dns") == 0)
+			return 1;
+	return 0;
+}
+
+/* check_tags - the tag-list rules of RFC 6376 sections 3.2 and 3.5 */
+static int
+check_tags(struct vsig *v)
+{
+	char val[4096], t[32], x[32], bad[64];
+	const char *why;
+
+	if ((why = taglist_ok(v->tags.data, bad, sizeof(bad))) != NULL)
+		return settle(v, "permerror", "%s", why), -1;
+	if (!is_domain(v->res->d)) {
+		/* printed, it must not read as a domain plus a comment */
+		for (char *c = v->res->d; *c != '\0'; c++)
+			if (!isalnum((unsigned char)*c) && strchr(".-_", *c) == NULL)
+				*c = '?';
+		return settle(v, "permerror", "d= is not a domain name"), -1;
+	}
+	if (gettag(v->tags.data, "i", val, sizeof(val)) && !identity_ok(val, v->res->d))
+		return settle(v, "permerror", "i= is not in d= or a subdomain of it"), -1;
+	if (gettag(v->tags.data, "q", val, sizeof(val)) && !query_ok(val))
+		return settle(v, "permerror", "q= names no known query method"), -1;
+	if ((gettag(v->tags.data, "t", t, sizeof(t)) && !is_number(t)) ||
+	    (gettag(v->tags.data, "x", x, sizeof(x)) && !is_number(x)))
+		return settle(v, "permerror", "t= or x= is not a number"), -1;
+	if (gettag(v->tags.data, "t", t, sizeof(t)) && gettag(v->tags.data, "x", x,
+	    sizeof(x)) && strtoll(x, NULL, 10) <= strtoll(t, NULL, 10))
+		return settle(v, "permerror", "x= is not later than t="), -1;
+	if (!gettag(v->tags.data, "b", val, sizeof(val)) || !is_base64(val) ||
+	    !gettag(v->tags.data, "bh", val, sizeof(val)) || !is_base64(val))
+		return settle(v, "permerror", "b= or bh= is not base64"), -1;
+	return 0;
+}
+
 /* setup - parse one signature's tags and start its body hash */
 static void
 setup(struct vsig *v, const struct header *h, time_t now)
@@ -144,6 +289,9 @@ setup(struct vsig *v, const struct header *h, time_t now)
 	    !v->res->d[0] || !v->res->s[0] || !v->res->a[0] ||
 	    !gettag(v->tags.data, "h", val, sizeof(val)))
 		return settle(v, "permerror", "missing required tag");
+	if (check_tags(v) < 0)
+		return;
+	gettag(v->tags.data, "h", val, sizeof(val));
 	for (i = 0; val[i]; i++)
 		val[i] = (char)tolower((unsigned char)val[i]);
 	if (strcmp(val, "from") != 0 && strncmp(val, "from:", 5) != 0 &&
@@ -200,6 +348,44 @@ fetch(const struct keysrc *ks, const char *name, struct buf *rec,
 	return DNS_NONE;
 }
 
+/* service_ok - the key record's s= list names email or * */
+static int
+service_ok(const char *s)
+{
+	char list[64], *p = list, *m;
+
+	strlcpy(list, s, sizeof(list));
+	while ((m = strsep(&p, ":")) != NULL)
+		if (strcmp(m, "email") == 0 || strcmp(m, "*") == 0)
+			return 1;
+	return 0;
+}
+
+/* strict_identity - t= flags include s */
+static int
+strict_identity(const char *t)
+{
+	char list[64], *p = list, *m;
+
+	strlcpy(list, t, sizeof(list));
+	while ((m = strsep(&p, ":")) != NULL)
+		if (strcmp(m, "s") == 0)
+			return 1;
+	return 0;
+}
+
+/* same_domain_identity - no i=, or its domain is exactly d= */
+static int
+same_domain_identity(const struct vsig *v)
+{
+	char i[512];
+	const char *at;
+
+	if (!gettag(v->tags.data, "i", i, sizeof(i)) || (at = strchr(i, '@')) == NULL)
+		return 1;
+	return strcasecmp(at + 1, v->res->d) == 0;
+}
+
 /* check_key - the key record fits the signature; its key in *pk */
 static int
 check_key(struct vsig *v, const struct keysrc *ks, struct keyrec *kr)
@@ -225,8 +411,10 @@ check_key(struct vsig *v, const struct keysrc *ks, struct keyrec *kr)
 	else if (kr->h[0] && (snprintf(hl, sizeof(hl), ":%s:", kr->h),
 	    strstr(hl, ":sha256:") == NULL))
 		settle(v, "permerror", "key does not allow sha256");
-	else if (kr->s[0] && strcmp(kr->s, "*") != 0 && strstr(kr->s, "email") == NULL)
+	else if (kr->s[0] && !service_ok(kr->s))
 		settle(v, "permerror", "key not for email");
+	else if (strict_identity(kr->t) && !same_domain_identity(v))
+		settle(v, "permerror", "key has t=s but i= is a subdomain of d=");
 	else if (v->alg == ALG_RSA_SHA256 && EVP_PKEY_get_bits(kr->pkey) < RSA_MIN_BITS)
 		settle(v, "permerror", "key shorter than %d bits", RSA_MIN_BITS);
 	buf_free(&rec);
@@ -247,7 +435,7 @@ check_sig(struct vsig *v, const struct header *h, EVP_PKEY *pk)
 	gettag(v->tags.data, "h", hl, sizeof(hl));
 	gettag(v->tags.data, "b", b64, sizeof(b64));
 	n = EVP_DecodeBlock(sig, (unsigned char *)b64, (int)strlen(b64));
-	if (n < 0 || strlen(b64) % 4 != 0)
+	if (n < 0 || !is_base64(b64))
 		return settle(v, "permerror", "b= is not base64");
 	n -= (int)(strlen(b64) - strcspn(b64, "="));
 	buf_init(&field);
@@ -285,12 +473,18 @@ finish(struct vsig *v, const struct header *h, const struct keysrc *ks)
 	struct keyrec kr;
 
 	bodyhash_final(&v->bh, dg);
+	memset(&kr, 0, sizeof(kr));
+	if (check_key(v, ks, &kr) < 0) {	/* RFC 6376 6.1.2: the key first */
+		dnsrec_free(&kr);
+		return;
+	}
 	EVP_EncodeBlock((unsigned char *)ours, dg, 32);
 	gettag(v->tags.data, "bh", theirs, sizeof(theirs));
-	if (strcmp(ours, theirs) != 0)
-		return settle(v, "fail", "body hash mismatch");
-	memset(&kr, 0, sizeof(kr));
-	if (check_key(v, ks, &kr) == 0)
+	if (v->bh.limit != UINT64_MAX && v->bh.limit > v->bh.hashed)
+		settle(v, "permerror", "l= is larger than the body");
+	else if (strcmp(ours, theirs) != 0)
+		settle(v, "fail", "body hash mismatch");
+	else
 		check_sig(v, h, kr.pkey);
 	dnsrec_free(&kr);
 }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# verify applies RFC 6376's rules on tag lists and key records (sections
+# 3.2, 3.5, 3.6.1, 6.1): signatures our signer made valid are refused
+# when their i= or the key record breaks a rule (dkimpy agrees), and
+# altered tag lists get the permerror the RFC asks for, not a mere fail.
+
+load helper
+
+setup_file() {
+	export W=$BATS_FILE_TMPDIR
+	mkkeys "$W/k"
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: rfc\n\nbody line\n' > "$W/m.eml"
+	"$DKIMPIPE" sign -d example.com -s e1 -k "$W/k/ed.pem" "$W/m.eml" > "$W/good.eml"
+}
+
+verdict() { "$DKIMPIPE" verify -K "${2:-$W/k/keys.txt}" "$1" 2>&1 || true; }
+dkimpy() { $PY "$LIB/verify-dkimpy.py" "${2:-$W/k/keys.txt}" "$1" > /dev/null 2>&1; }
+# edit FILE SED - the message with its signature field changed
+edit() { sed "1,/^$/{$2}" "$1"; }
+
+@test "the unaltered signature passes (control)" {
+	[[ "$(verdict "$W/good.eml")" == "dkim=pass "* ]]
+	dkimpy "$W/good.eml"
+}
+
+@test "i= outside d= is a permerror, also when it only ends like d=; our signer refuses to make one" {
+	for i in @evil.example @badexample.com alice@example.com.evil.example '@example.com@evil.example'; do
+		run "$DKIMPIPE" sign -d example.com -s e1 -k "$W/k/ed.pem" -i "$i" "$W/m.eml"
+		[ "$status" -eq 64 ]
+		edit "$W/good.eml" "s/ s=e1;/ s=e1; i=$i;/" > "$W/i.eml"
+		v=$(verdict "$W/i.eml"); echo "$i: $v"
+		[[ "$v" == "dkim=permerror (i= is not in d= or a subdomain of it)"* ]]
+	done
+	"$DKIMPIPE" sign -d example.com -s e1 -k "$W/k/ed.pem" -i alice@mail.example.com "$W/m.eml" > "$W/sub.eml"
+	[[ "$(verdict "$W/sub.eml")" == "dkim=pass "* ]]
+	dkimpy "$W/sub.eml"
+}
+
+@test "a key record with t=s refuses an i= in a subdomain of d= (dkimpy agrees)" {
+	sed 's/k=ed25519;/k=ed25519; t=s;/' "$W/k/keys.txt" > "$W/ts.txt"
+	"$DKIMPIPE" sign -d example.com -s e1 -k "$W/k/ed.pem" -i alice@mail.example.com "$W/m.eml" > "$W/sub.eml"
+	[[ "$(verdict "$W/sub.eml" "$W/ts.txt")" == "dkim=permerror (key has t=s but i= is a subdomain of d=)"* ]]
+	! dkimpy "$W/sub.eml" "$W/ts.txt"
+	"$DKIMPIPE" sign -d example.com -s e1 -k "$W/k/ed.pem" -i alice@example.com "$W/m.eml" > "$W/same.eml"
+	[[ "$(verdict "$W/same.eml" "$W/ts.txt")" == "dkim=pass "* ]]
+}
+
+@test "key record s= is a list: email or * passes, emailx does not; v= must come first" {
+	sed 's/k=ed25519;/k=ed25519; s=other:email;/' "$W/k/keys.txt" > "$W/s1.txt"
+	[[ "$(verdict "$W/good.eml" "$W/s1.txt")" == "dkim=pass "* ]]
+	sed 's/k=ed25519;/k=ed25519; s=emailx;/' "$W/k/keys.txt" > "$W/s2.txt"
+	[[ "$(verdict "$W/good.eml" "$W/s2.txt")" == "dkim=permerror (key not for email)"* ]]
+	! dkimpy "$W/good.eml" "$W/s2.txt"
+	sed 's/ v=DKIM1; k=ed25519;/ k=ed25519; v=DKIM1;/' "$W/k/keys.txt" > "$W/v.txt"
+	grep -q 'e1._domainkey.example.com k=ed25519; v=DKIM1;' "$W/v.txt"
+	[[ "$(verdict "$W/good.eml" "$W/v.txt")" == "dkim=permerror (malformed key record: record has v= but not as its first tag)"* ]]
+}
+
+@test "altered tag lists: the permerror RFC 6376 asks for" {
+	check() {	# check SED REASON
+		edit "$W/good.eml" "$1" > "$W/t.eml"
+		v=$(verdict "$W/t.eml"); echo "$1 -> $v"
+		[[ "$v" == "dkim=permerror ($2)"* ]]
+	}
+	check 's/ d=example.com;/ d=example.com; d=evil.example;/' 'tag d= appears twice'
+	check 's/ s=e1;/ s=e1; q=http;/' 'q= names no known query method'
+	check 's/ d=example.com;/ d=legitimate.com(.attacker.com;/' 'd= is not a domain name'
+	check 's/\([[:space:]]\)t=\([0-9]*\);/\1t=1e9;/' 't= or x= is not a number'
+	check 's/\([[:space:]]\)t=\([0-9]*\);/\1t=\2; x=\2;/' 'x= is not later than t='
+	check 's/\([[:space:]]\)bh=\([^;]*\);/\1bh=\29;/' 'b= or bh= is not base64'
+	check 's/ s=e1;/ s=e1; l=99999;/' 'l= is larger than the body'
+	# the d= the line shows cannot be read as a comment
+	edit "$W/good.eml" 's/ d=example.com;/ d=legitimate.com(.attacker.com;/' > "$W/t.eml"
+	verdict "$W/t.eml" | grep -q 'header.d=legitimate.com?.attacker.com '
+}
+
+@test "the key is fetched before the body hash is compared (RFC 6376 6.1.2)" {
+	{ cat "$W/good.eml"; echo 'appended'; } > "$W/body.eml"
+	[[ "$(verdict "$W/body.eml")" == "dkim=fail (body hash mismatch)"* ]]
+	: > "$W/none.txt"
+	[[ "$(verdict "$W/body.eml" "$W/none.txt")" == "dkim=permerror (no key for signature)"* ]]
+}
