@@ -99,6 +99,8 @@ tests/fuzz/obj/%.o: src/%.c $(wildcard src/*.h)
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
 
+.SECONDARY: $(FUZZ_OBJS)
+
 fuzzers: $(FUZZERS)
 
 fuzz: deps
