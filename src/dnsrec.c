@@ -149,6 +149,11 @@ dnsrec_parse(struct keyrec *r, const char *rec, struct why *why)
 		r->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der, 32);
 	} else if (strcmp(r->k, "rsa") == 0) {
 		r->pkey = d2i_PUBKEY(NULL, &dp, n);
+		if (r->pkey == NULL) {	/* RFC 6376 3.6.1's literal form: PKCS#1 */
+			ERR_clear_error();
+			dp = der;
+			r->pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &dp, n);
+		}
 		if (r->pkey != NULL && EVP_PKEY_get_base_id(r->pkey) != EVP_PKEY_RSA) {
 			EVP_PKEY_free(r->pkey);
 			r->pkey = NULL;

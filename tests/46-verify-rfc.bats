@@ -80,3 +80,12 @@ edit() { sed "1,/^$/{$2}" "$1"; }
 	: > "$W/none.txt"
 	[[ "$(verdict "$W/body.eml" "$W/none.txt")" == "dkim=permerror (no key for signature)"* ]]
 }
+
+@test "an rsa key record whose p= is a PKCS#1 RSAPublicKey (RFC 6376 3.6.1's wording) verifies too (dkimpy agrees)" {
+	"$DKIMPIPE" sign -d example.com -s r1 -k "$W/k/rsa.pem" "$W/m.eml" > "$W/rsa.eml"
+	printf 'r1._domainkey.example.com v=DKIM1; k=rsa; p=%s\n' \
+	    "$(openssl rsa -in "$W/k/rsa.pem" -RSAPublicKey_out -outform DER 2>/dev/null | base64 -w0)" > "$W/pkcs1.txt"
+	[[ "$(verdict "$W/rsa.eml" "$W/pkcs1.txt")" == "dkim=pass "* ]]
+	dkimpy "$W/rsa.eml" "$W/pkcs1.txt"
+	[[ "$(verdict "$W/rsa.eml")" == "dkim=pass "* ]]
+}
