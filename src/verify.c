@@ -218,15 +218,15 @@ identity_ok(const char *i, const char *d)
 	    (il > dl && at[il - dl] == '.' && strcasecmp(at + 1 + il - dl, d) == 0);
 }
 
-/* query_ok - q= lists dns/txt (RFC 6376 section 3.5) */
+/* list_has - a colon-separated list (q=, s=, t=) holds a or b */
 static int
-query_ok(const char *q)
+list_has(const char *list, const char *a, const char *b)
 {
-	char list[256], *p = list, *m;
+	char copy[256], *p = copy, *m;
 
-	strlcpy(list, q, sizeof(list));
+	strlcpy(copy, list, sizeof(copy));
 	while ((m = strsep(&p, ":")) != NULL)
-		if (strcasecmp(m, "dns/txt") == 0 || strcasecmp(m, "dns") == 0)
+		if (strcasecmp(m, a) == 0 || (b != NULL && strcasecmp(m, b) == 0))
 			return 1;
 	return 0;
 }
@@ -249,7 +249,7 @@ check_tags(struct vsig *v)
 	}
 	if (gettag(v->tags.data, "i", val, sizeof(val)) && !identity_ok(val, v->res->d))
 		return settle(v, "permerror", "i= is not in d= or a subdomain of it"), -1;
-	if (gettag(v->tags.data, "q", val, sizeof(val)) && !query_ok(val))
+	if (gettag(v->tags.data, "q", val, sizeof(val)) && !list_has(val, "dns/txt", "dns"))
 		return settle(v, "permerror", "q= names no known query method"), -1;
 	if ((gettag(v->tags.data, "t", t, sizeof(t)) && !is_number(t)) ||
 	    (gettag(v->tags.data, "x", x, sizeof(x)) && !is_number(x)))
@@ -348,32 +348,6 @@ fetch(const struct keysrc *ks, const char *name, struct buf *rec,
 	return DNS_NONE;
 }
 
-/* service_ok - the key record's s= list names email or * */
-static int
-service_ok(const char *s)
-{
-	char list[64], *p = list, *m;
-
-	strlcpy(list, s, sizeof(list));
-	while ((m = strsep(&p, ":")) != NULL)
-		if (strcmp(m, "email") == 0 || strcmp(m, "*") == 0)
-			return 1;
-	return 0;
-}
-
-/* strict_identity - t= flags include s */
-static int
-strict_identity(const char *t)
-{
-	char list[64], *p = list, *m;
-
-	strlcpy(list, t, sizeof(list));
-	while ((m = strsep(&p, ":")) != NULL)
-		if (strcmp(m, "s") == 0)
-			return 1;
-	return 0;
-}
-
 /* same_domain_identity - no i=, or its domain is exactly d= */
 static int
 same_domain_identity(const struct vsig *v)
@@ -411,9 +385,9 @@ check_key(struct vsig *v, const struct keysrc *ks, struct keyrec *kr)
 	else if (kr->h[0] && (snprintf(hl, sizeof(hl), ":%s:", kr->h),
 	    strstr(hl, ":sha256:") == NULL))
 		settle(v, "permerror", "key does not allow sha256");
-	else if (kr->s[0] && !service_ok(kr->s))
+	else if (kr->s[0] && !list_has(kr->s, "email", "*"))
 		settle(v, "permerror", "key not for email");
-	else if (strict_identity(kr->t) && !same_domain_identity(v))
+	else if (list_has(kr->t, "s", NULL) && !same_domain_identity(v))
 		settle(v, "permerror", "key has t=s but i= is a subdomain of d=");
 	else if (v->alg == ALG_RSA_SHA256 && EVP_PKEY_get_bits(kr->pkey) < RSA_MIN_BITS)
 		settle(v, "permerror", "key shorter than %d bits", RSA_MIN_BITS);
