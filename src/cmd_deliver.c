@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -79,6 +80,7 @@ cmd_deliver(int argc, char **argv)
 	resubmit_alarm(cf.timeout);
 
 	signer_init(&m, &cf);
+	memset(&v, 0, sizeof(v));	/* no per-recipient answers under pipe(8) */
 	rc = signer_run(&m, STDIN_FILENO, &cf, &why);
 	pass_on(&cf, qid, sender, argv, (size_t)argc, &m, rc, &why, &v);
 	if (v.status != EX_OK)

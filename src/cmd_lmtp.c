@@ -226,6 +226,13 @@ do_rcpt(struct session *s, const char *arg)
 	lmtp_reply(&s->io, "250 2.1.5 Ok");
 }
 
+/* qid - the queue id for the log: XFORWARD IDENT, else NOQUEUE */
+static const char *
+qid(const struct session *s)
+{
+	return s->ident[0] ? s->ident : "NOQUEUE";
+}
+
 /* the DATA sink: count, and feed the signer while within the limit */
 struct feed {
 	struct signed_msg	*m;
@@ -319,7 +326,7 @@ do_data(struct session *s)
 	f.size = 0;
 	if ((r = lmtp_data(&s->io, feed, &f, cf->lmtp_timeout)) < 0) {
 		log_warn("%s: %s in DATA; nothing passed on",
-		    s->ident[0] ? s->ident : "NOQUEUE",
+		    qid(s),
 		    r == LMTP_TIMEOUT ? "timeout" : "lost connection");
 		signer_free(&m);
 		free(res);
@@ -332,14 +339,14 @@ do_data(struct session *s)
 	} else {
 		io_deadline((unsigned)cf->timeout);
 		rc = signer_end(&m, cf, &why);
-		pass_on(cf, s->ident[0] ? s->ident : "NOQUEUE", s->sender, s->rcpt,
+		pass_on(cf, qid(s), s->sender, s->rcpt,
 		    s->nrcpt, &m, rc, &why, &v);
 		io_deadline(0);
 	}
 	signer_free(&m);
 	replies(s, &v);
 	free(res);
-	pass_log_fail(&v, s->ident[0] ? s->ident : "NOQUEUE");
+	pass_log_fail(&v, qid(s));
 	reset(s);
 	s->messages++;
 	s->errors = 0;

@@ -98,7 +98,8 @@ over_smtp(const struct conf *cf, const char *qid, const char *sender,
 
 /*
  * pass_on - apply the policy to a message that the signer has seen;
- * rc and sw are what the signer returned.
+ * rc and sw are what the signer returned. v->res is the caller's array
+ * for per-recipient answers (SMTP re-injection), or NULL.
  */
 void
 pass_on(const struct conf *cf, const char *qid, const char *sender,
@@ -108,6 +109,7 @@ pass_on(const struct conf *cf, const char *qid, const char *sender,
 	char from[600], sums[1000];
 	struct why why = *sw;
 
+	v->per_rcpt = 0;
 	if (rc < 0 && m->outcome != OUT_REFUSED) {
 		pass_fail(v, EX_TEMPFAIL, "4.3.0", &why);
 		return;

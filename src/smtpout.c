@@ -190,16 +190,24 @@ data_out(void *arg, const char *p, size_t n)
 {
 	struct dataout *d = arg;
 	struct buf *b = &d->so->io.obuf;
-	size_t i;
+	const char *nl;
+	size_t i = 0, end;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {			/* a line, or the rest of one, at a time */
 		if (d->bol && p[i] == '.')
 			buf_addc(b, '.');
-		if (p[i] == '\n' && !d->cr)
-			buf_addc(b, '\r');
-		buf_addc(b, p[i]);
-		d->bol = p[i] == '\n';
-		d->cr = p[i] == '\r';
+		nl = memchr(p + i, '\n', n - i);
+		end = nl != NULL ? (size_t)(nl - p) : n;
+		buf_add(b, p + i, end - i);
+		if (end > i)
+			d->cr = p[end - 1] == '\r';
+		d->bol = nl != NULL;
+		if (nl != NULL) {
+			buf_add(b, d->cr ? "\n" : "\r\n", d->cr ? 1 : 2);
+			d->cr = 0;
+			end++;
+		}
+		i = end;
 	}
 	if (b->len >= 64 * 1024 && lmtp_flush(&d->so->io) < 0) {
 		errno = EPIPE;
