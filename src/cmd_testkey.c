@@ -46,7 +46,7 @@ roundtrip(const struct conf *cf, const struct sigkey *k, const char *record,
 	struct vresult res[VERIFY_MAXSIG];
 	struct why why;
 	FILE *in = tmpfile(), *out = tmpfile();
-	size_t n = 0;
+	size_t n = 0, skip;
 	int rc = -1;
 
 	if (in == NULL || out == NULL) {
@@ -65,7 +65,7 @@ roundtrip(const struct conf *cf, const struct sigkey *k, const char *record,
 	    signer_write(&m, fileno(out), 1, &why) < 0)
 		snprintf(why_text, size, "cannot sign: %s", why.text);
 	else if (lseek(fileno(out), 0, SEEK_SET) < 0 ||
-	    verify_fd(fileno(out), &ks, res, &n, &why) < 0 || n != 1)
+	    verify_fd(fileno(out), &ks, res, &n, &skip, &why) < 0 || n != 1)
 		snprintf(why_text, size, "cannot verify the test message");
 	else if (strcmp(res[0].result, "pass") != 0)
 		snprintf(why_text, size, "test message: dkim=%s (%s)", res[0].result,

@@ -27,7 +27,7 @@ cmd_verify(int argc, char **argv)
 	struct keysrc ks = { NULL, NULL, NULL, 0 };
 	struct why why;
 	const char *err;
-	size_t i, n;
+	size_t i, n, skip;
 	int ch, fd = STDIN_FILENO, pass = 0, temp = 0;
 
 	while ((ch = getopt(argc, argv, "K:n:t:")) != -1) {
@@ -48,9 +48,13 @@ cmd_verify(int argc, char **argv)
 	if (optind + 1 == argc &&
 	    (fd = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0)
 		log_fatal(EX_NOINPUT, "cannot open %s: %s", argv[optind], strerror(errno));
-	if (verify_fd(fd, &ks, res, &n, &why) < 0)
+	if (verify_fd(fd, &ks, res, &n, &skip, &why) < 0) {
+		if (why.status == EX_DATAERR)	/* still one verdict line */
+			printf("dkim=permerror (%s)\n", why.text);
+		(void)fflush(stdout);
 		log_fatal(why.status, "%s", why.text);
-	if (n == 0)
+	}
+	if (n == 0 && skip == 0)
 		printf("dkim=none (no signature)\n");
 	for (i = 0; i < n; i++) {
 		printf("dkim=%s%s%s%s header.d=%s header.s=%s header.a=%s header.b=%s\n",
@@ -59,7 +63,10 @@ cmd_verify(int argc, char **argv)
 		pass += strcmp(res[i].result, "pass") == 0;
 		temp += strcmp(res[i].result, "temperror") == 0;
 	}
-	if (n > 0 && (size_t)pass == n)
+	for (i = 0; i < skip; i++)
+		printf("dkim=neutral (not checked: only the first %d signatures are)\n",
+		    VERIFY_MAXSIG);
+	if (n > 0 && (size_t)pass == n && skip == 0)
 		return EX_OK;
 	return temp ? EX_TEMPFAIL : 1;
 }

@@ -1,10 +1,12 @@
 /*
  * signer - sign one message read from a file descriptor.
  *
- * The whole input goes to the spool, unchanged. The header block is
- * collected and parsed as soon as it is complete; then the keys for the
- * From address are chosen and the body is canonicalized and hashed while
- * it streams in. When the message cannot be signed (refusal, no key) the
+ * The whole input goes to the spool, unchanged. Everything else sees it
+ * through the eol filter (bare CRs become line endings, RFC 6376 5.3):
+ * the header block is collected and parsed as soon as it is complete,
+ * then the keys for the From address are chosen and the body is
+ * canonicalized and hashed while it streams in; signer_each() applies the
+ * same filter to what is sent on. When the message cannot be signed (refusal, no key) the
  * rest of the input is still spooled, so that a caller can pass the
  * message on unsigned. Nothing is written anywhere until signer_write().
  * This module does not decide exit codes or log; it reports an outcome
@@ -16,6 +18,7 @@
 #include <time.h>
 
 #include "canon.h"
+#include "eol.h"
 #include "io.h"
 #include "sign.h"
 #include "signer.h"
@@ -30,6 +33,8 @@ signer_init(struct signed_msg *m, const struct conf *cf)
 	spool_init(&m->spool, cf->tmpdir);
 	header_init(&m->hdr);
 	buf_init(&m->sigs);
+	buf_init(&m->norm);
+	eol_init(&m->eol);
 	bodyhash_init(&m->bh, cf->bcanon);
 }
 
@@ -40,6 +45,7 @@ signer_free(struct signed_msg *m)
 	spool_free(&m->spool);
 	header_free(&m->hdr);
 	buf_free(&m->sigs);
+	buf_free(&m->norm);
 	bodyhash_free(&m->bh);
 }
 
@@ -84,23 +90,12 @@ make_sigs(struct signed_msg *m, const struct conf *cf,
 	return 0;
 }
 
-/*
- * signer_feed - take the next piece of the message: spool it, parse the
- * header block once it is complete, hash the body when there are keys.
- * After a failure the rest is ignored; signer_end() reports it.
- */
-void
-signer_feed(struct signed_msg *m, const struct conf *cf, const char *p,
-    size_t n)
+/* take - the next piece with normalized line endings */
+static void
+take(struct signed_msg *m, const struct conf *cf, const char *p, size_t n)
 {
 	size_t off = 0;
 
-	if (m->failed || n == 0)
-		return;
-	if (spool_write(&m->spool, p, n, &m->fail) < 0) {
-		m->failed = 1;
-		return;
-	}
 	if (!m->hdr.done) {
 		off = header_feed(&m->hdr, p, n);
 		if (m->hdr.done && begin_body(m, cf, &m->refusal) == 0) {
@@ -116,6 +111,27 @@ signer_feed(struct signed_msg *m, const struct conf *cf, const char *p,
 }
 
 /*
+ * signer_feed - take the next piece of the message: spool it, parse the
+ * header block once it is complete, hash the body when there are keys.
+ * After a failure the rest is ignored; signer_end() reports it.
+ */
+void
+signer_feed(struct signed_msg *m, const struct conf *cf, const char *p,
+    size_t n)
+{
+	if (m->failed || n == 0)
+		return;
+	if (spool_write(&m->spool, p, n, &m->fail) < 0) {
+		m->failed = 1;
+		return;
+	}
+	buf_reset(&m->norm);
+	eol_run(&m->eol, p, n, &m->norm);
+	if (m->norm.len > 0)
+		take(m, cf, m->norm.data, m->norm.len);
+}
+
+/*
  * signer_end - the whole message is in: make the signatures. Returns 0
  * when the outcome is OUT_SIGNED or OUT_NOKEY, else -1 with the reason.
  */
@@ -125,6 +141,10 @@ signer_end(struct signed_msg *m, const struct conf *cf, struct why *why)
 	unsigned char digest[32];
 	int rc = 0;
 
+	buf_reset(&m->norm);
+	eol_end(&m->eol, &m->norm);
+	if (!m->failed && m->norm.len > 0)
+		take(m, cf, m->norm.data, m->norm.len);
 	if (m->failed) {
 		*why = m->fail;
 		rc = -1;
@@ -171,9 +191,58 @@ signer_run(struct signed_msg *m, int fd, const struct conf *cf,
 	return signer_end(m, cf, why);
 }
 
+struct each {
+	struct eol	 eol;
+	struct buf	 out;
+	spool_out	 fn;
+	void		*arg;
+};
+
+/* each_chunk - one spooled piece through the filter to the caller */
+static int
+each_chunk(void *arg, const char *p, size_t n)
+{
+	struct each *e = arg;
+
+	buf_reset(&e->out);
+	eol_run(&e->eol, p, n, &e->out);
+	return e->out.len > 0 ? e->fn(e->arg, e->out.data, e->out.len) : 0;
+}
+
+/*
+ * signer_each - hand the message as it is to be sent (line endings
+ * normalized as for signing) to out(arg, bytes, n) in pieces
+ */
+int
+signer_each(struct signed_msg *m, spool_out out, void *arg, struct why *why)
+{
+	struct each e;
+	int rc;
+
+	eol_init(&e.eol);
+	buf_init(&e.out);
+	e.fn = out;
+	e.arg = arg;
+	rc = spool_each(&m->spool, each_chunk, &e, why);
+	if (rc == 0) {
+		buf_reset(&e.out);
+		eol_end(&e.eol, &e.out);
+		if (e.out.len > 0 && out(arg, e.out.data, e.out.len) < 0)
+			rc = why_set(why, EX_IOERR, "write error: %m");
+	}
+	buf_free(&e.out);
+	return rc;
+}
+
+static int
+to_fd(void *arg, const char *p, size_t n)
+{
+	return io_write_all(*(int *)arg, p, n);
+}
+
 /*
  * signer_write - write the message to fd: with the signature fields in
- * front when with_sigs is set, else exactly as it was read.
+ * front when with_sigs is set, else as it was read (but for bare CRs).
  */
 int
 signer_write(struct signed_msg *m, int fd, int with_sigs, struct why *why)
@@ -181,5 +250,5 @@ signer_write(struct signed_msg *m, int fd, int with_sigs, struct why *why)
 	if (with_sigs && m->sigs.len > 0 &&
 	    io_write_all(fd, m->sigs.data, m->sigs.len) < 0)
 		return why_set(why, EX_IOERR, "write error: %m");
-	return spool_copy(&m->spool, fd, why);
+	return signer_each(m, to_fd, &fd, why);
 }

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "canon.h"
 #include "conf.h"
+#include "eol.h"
 #include "header.h"
 #include "spool.h"
 #include "why.h"
@@ -32,6 +33,8 @@ struct signed_msg {
 	size_t		 nsel;
 	enum outcome	 outcome;
 	/* while the message streams in (signer_feed) */
+	struct eol	 eol;		/* line endings on the way in */
+	struct buf	 norm;		/* the current piece, normalized */
 	struct bodyhash	 bh;
 	int		 hashing;	/* body goes to bh */
 	int		 failed;	/* feed failed: reason in fail */
@@ -45,6 +48,7 @@ int	signer_run(struct signed_msg *, int, const struct conf *,
 void	signer_feed(struct signed_msg *, const struct conf *, const char *,
 	    size_t);
 int	signer_end(struct signed_msg *, const struct conf *, struct why *);
+int	signer_each(struct signed_msg *, spool_out, void *, struct why *);
 int	signer_write(struct signed_msg *, int, int, struct why *);
 void	signer_free(struct signed_msg *);
 

@@ -240,7 +240,7 @@ send_data(struct smtpout *so, struct signed_msg *m, int with_sigs,
 	if ((code = command(so, text, size, "DATA")) != 354)
 		return code;
 	if ((with_sigs && data_out(&d, m->sigs.data, m->sigs.len) < 0) ||
-	    spool_each(&m->spool, data_out, &d, why) < 0)
+	    signer_each(m, data_out, &d, why) < 0)
 		return 0;
 	if (!d.bol)
 		buf_add(&so->io.obuf, "\r\n", 2);

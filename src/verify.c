@@ -466,13 +466,17 @@ finish(struct vsig *v, const struct header *h, const struct keysrc *ks)
 /* collect - set up every DKIM-Signature field of a parsed header */
 static size_t
 collect(struct vsig *v, struct vresult *res, const struct header *h,
-    time_t now)
+    time_t now, size_t *unchecked)
 {
 	size_t i, nv = 0;
 
-	for (i = 0; i < h->nf && nv < VERIFY_MAXSIG; i++) {
+	for (i = 0; i < h->nf; i++) {
 		if (!header_is(h, &h->f[i], "DKIM-Signature"))
 			continue;
+		if (nv == VERIFY_MAXSIG) {
+			(*unchecked)++;
+			continue;
+		}
 		memset(&v[nv], 0, sizeof(v[nv]));
 		memset(&res[nv], 0, sizeof(res[nv]));
 		v[nv].f = &h->f[i];
@@ -485,12 +489,13 @@ collect(struct vsig *v, struct vresult *res, const struct header *h,
 
 /*
  * verify_fd - verify every signature of the message on fd. Fills res
- * (VERIFY_MAXSIG entries) and *n; -1 only when the message cannot be
- * read or its header is not RFC 5322.
+ * (VERIFY_MAXSIG entries) and *n, and counts in *unchecked the signatures
+ * after the first VERIFY_MAXSIG; -1 only when the message cannot be read
+ * or its header is not RFC 5322.
  */
 int
 verify_fd(int fd, const struct keysrc *ks, struct vresult *res, size_t *n,
-    struct why *why)
+    size_t *unchecked, struct why *why)
 {
 	struct vsig v[VERIFY_MAXSIG];
 	struct header h;
@@ -500,6 +505,7 @@ verify_fd(int fd, const struct keysrc *ks, struct vresult *res, size_t *n,
 	ssize_t r;
 	int rc = 0;
 
+	*unchecked = 0;
 	header_init(&h);
 	while ((r = io_read(fd, chunk, sizeof(chunk))) > 0) {
 		off = h.done ? 0 : header_feed(&h, chunk, (size_t)r);
@@ -508,7 +514,7 @@ verify_fd(int fd, const struct keysrc *ks, struct vresult *res, size_t *n,
 				rc = -1;
 				break;
 			}
-			nv = collect(v, res, &h, now);
+			nv = collect(v, res, &h, now, unchecked);
 		}
 		for (i = 0; i < nv; i++)
 			if (v[i].hashing && off < (size_t)r)
@@ -519,7 +525,7 @@ verify_fd(int fd, const struct keysrc *ks, struct vresult *res, size_t *n,
 	if (rc == 0 && !h.done) {
 		h.done = 1;
 		if ((rc = header_parse(&h, why)) == 0)
-			nv = collect(v, res, &h, now);
+			nv = collect(v, res, &h, now, unchecked);
 	}
 	for (i = 0; i < nv; i++) {
 		if (rc == 0 && !v[i].done)

@@ -28,6 +28,6 @@ struct vresult {
 };
 
 int	verify_fd(int, const struct keysrc *, struct vresult *, size_t *,
-	    struct why *);
+	    size_t *, struct why *);
 
 #endif

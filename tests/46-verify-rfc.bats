@@ -89,3 +89,65 @@ edit() { sed "1,/^$/{$2}" "$1"; }
 	dkimpy "$W/rsa.eml" "$W/pkcs1.txt"
 	[[ "$(verdict "$W/rsa.eml")" == "dkim=pass "* ]]
 }
+
+# raw TAGS - the test message with a valid ed25519 signature carrying
+# exactly TAGS (tests/lib/rawsign.py, our own raw tag-list signer)
+raw() { $PY "$LIB/rawsign.py" "$W/k/ed.pem" "v=1; a=ed25519-sha256; c=relaxed/relaxed; s=e1; h=from:to:subject; $1; bh=; b=" "$W/m.eml"; }
+
+@test "valid signatures carrying exactly the tags under test get the RFC's verdict; dkimpy agrees where noted" {
+	while IFS='|' read -r tags want agree; do
+		raw "$tags" > "$W/r.eml"
+		v=$(verdict "$W/r.eml"); echo "$tags -> $v"
+		[[ "$v" == "dkim=$want"* ]]
+		case $agree in
+		pass) dkimpy "$W/r.eml" ;;
+		fail) ! dkimpy "$W/r.eml" ;;
+		esac
+	done <<-'EOF2'
+	d=example.com|pass header.d=example.com |pass
+	d=example.com; i=alice@mail.example.com|pass |pass
+	d=example.com; l=5|pass |pass
+	d=example.com; foo=bar|pass |pass
+	d=example.com; i=@evil.example|permerror (i= is not in d= or a subdomain of it)|fail
+	d=example.com; i=@badexample.com|permerror (i= is not in d= or a subdomain of it)|fail
+	d=example.com; i=@example.com@evil.example|permerror (i= is not in d= or a subdomain of it)|fail
+	d=example.com; q=http|permerror (q= names no known query method)|fail
+	d=example.com; d=evil.example|permerror (tag d= appears twice)|fail
+	d=example.com; h=from|permerror (tag h= appears twice)|fail
+	d=example.com; t=1e9|permerror (t= or x= is not a number)|fail
+	d=example.com; x=+1995400000|permerror (t= or x= is not a number)|fail
+	d=example.com; t=1795400000; x=1795400000|permerror (x= is not later than t=)|fail
+	d=legitimate.com(.attacker.com|permerror (d= is not a domain name) header.d=legitimate.com?.attacker.com |fail
+	d=example.com; l=99999|permerror (l= is larger than the body)|
+	EOF2
+}
+
+@test "more than 16 signatures: the rest get a neutral line each, and the exit status is not success" {
+	cp "$W/m.eml" "$W/many.eml"
+	for i in $(seq 18); do
+		"$DKIMPIPE" sign -d example.com -s e1 -k "$W/k/ed.pem" "$W/many.eml" > "$W/many2.eml"
+		mv "$W/many2.eml" "$W/many.eml"
+	done
+	run "$DKIMPIPE" verify -K "$W/k/keys.txt" "$W/many.eml"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | grep -c '^dkim=pass ')" -eq 16 ]
+	[ "$(echo "$output" | grep -c '^dkim=neutral (not checked: only the first 16 signatures are)$')" -eq 2 ]
+	# sixteen are fine
+	awk 'BEGIN{n=0} /^DKIM-Signature:/{n++; if(n<=2){skip=1; next}} skip && /^[ \t]/{next} {skip=0; print}' "$W/many.eml" > "$W/sixteen.eml"
+	[ "$(signatures "$W/sixteen.eml" | wc -l)" -eq 16 ]
+	"$DKIMPIPE" verify -K "$W/k/keys.txt" "$W/sixteen.eml"
+}
+
+@test "a message that is not a message still gets one verdict line: permerror, exit 65" {
+	for input in '' 'From: a\0b@example.com\n\nx\n'; do
+		run "$DKIMPIPE" verify -K "$W/k/keys.txt" < <(printf "$input")
+		echo "$output"
+		[ "$status" -eq 65 ]
+		[[ "${lines[0]}" == "dkim=permerror ("*")" ]]
+	done
+	$PY -c 'import sys; sys.stdout.write("From: a@example.com\nX: " + "a" * 1100000 + "\n\nx\n")' > "$W/bighdr.eml"
+	run "$DKIMPIPE" verify -K "$W/k/keys.txt" "$W/bighdr.eml"
+	[ "$status" -eq 65 ]
+	[ "${lines[0]}" = "dkim=permerror (header block larger than 1048576 bytes)" ]
+}

@@ -2,13 +2,15 @@
  * fuzz_canon - body canonicalization and hash, relaxed and simple: the
  * digest of the body fed in random pieces must equal the digest of the
  * body fed at once (a message arrives in reads of any size). Header
- * canonicalization runs on the same bytes.
+ * canonicalization runs on the same bytes. The line-ending filter (eol)
+ * gets the same differential check, and its output must hold no bare CR.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/canon.h"
+#include "../../src/eol.h"
 
 static void
 digest(enum canon c, const char *p, size_t n, const uint8_t *steps,
@@ -27,6 +29,43 @@ digest(enum canon c, const char *p, size_t n, const uint8_t *steps,
 	}
 	bodyhash_final(&bh, out);
 	bodyhash_free(&bh);
+}
+
+static void
+normalize(const char *p, size_t n, const uint8_t *steps, size_t nsteps,
+    struct buf *out)
+{
+	struct eol e;
+	size_t off = 0, i = 0, k;
+
+	eol_init(&e);
+	while (off < n) {
+		k = nsteps ? (size_t)steps[i++ % nsteps] % 200 + 1 : n;
+		if (k > n - off)
+			k = n - off;
+		eol_run(&e, p + off, k, out);
+		off += k;
+	}
+	eol_end(&e, out);
+}
+
+static void
+check_eol(const char *p, size_t n, const uint8_t *steps, size_t nsteps)
+{
+	struct buf a, b;
+	size_t i;
+
+	buf_init(&a);
+	buf_init(&b);
+	normalize(p, n, NULL, 0, &a);
+	normalize(p, n, steps, nsteps, &b);
+	if (a.len != b.len || (a.len > 0 && memcmp(a.data, b.data, a.len) != 0))
+		abort();
+	for (i = 0; i < a.len; i++)
+		if (a.data[i] == '\r' && (i + 1 == a.len || a.data[i + 1] != '\n'))
+			abort();
+	buf_free(&a);
+	buf_free(&b);
 }
 
 int
@@ -51,5 +90,6 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		canon_header(&hb, (enum canon)c, (const char *)d + 1 + ns, n - 1 - ns);
 		buf_free(&hb);
 	}
+	check_eol((const char *)d + 1 + ns, n - 1 - ns, d + 1, ns);
 	return 0;
 }

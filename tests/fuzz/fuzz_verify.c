@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct vresult res[VERIFY_MAXSIG];
 	struct keysrc ks;
 	struct why why;
-	size_t nres = 0;
+	size_t nres = 0, skip;
 	int fd;
 
 	if ((fd = memfd_create("fuzz", 0)) < 0)
@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	memset(&ks, 0, sizeof(ks));
 	ks.record = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
 	ks.now = 1528637909;
-	(void)verify_fd(fd, &ks, res, &nres, &why);
+	(void)verify_fd(fd, &ks, res, &nres, &skip, &why);
 	close(fd);
 	return 0;
 }
