@@ -139,6 +139,19 @@ is_domain(const char *d)
 	return label > 0 && total <= 253;
 }
 
+/*
+ * defang - a value for printing: every byte that is not a letter, a
+ * digit or in keep becomes '?', so that no header content can change
+ * the meaning of the verdict line (a '(' would open a comment)
+ */
+static void
+defang(char *s, const char *keep)
+{
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr(keep, *s) == NULL)
+			*s = '?';
+}
+
 /* is_number - 1 to 12 decimal digits (RFC 6376 t= and x=) */
 static int
 is_number(const char *s)
@@ -241,11 +254,12 @@ check_tags(struct vsig *v)
 	if ((why = taglist_ok(v->tags.data, bad, sizeof(bad))) != NULL)
 		return settle(v, "permerror", "%s", why), -1;
 	if (!is_domain(v->res->d)) {
-		/* printed, it must not read as a domain plus a comment */
-		for (char *c = v->res->d; *c != '\0'; c++)
-			if (!isalnum((unsigned char)*c) && strchr(".-_", *c) == NULL)
-				*c = '?';
+		defang(v->res->d, ".-_");
 		return settle(v, "permerror", "d= is not a domain name"), -1;
+	}
+	if (!is_domain(v->res->s)) {
+		defang(v->res->s, ".-_");
+		return settle(v, "permerror", "s= is not a selector"), -1;
 	}
 	if (gettag(v->tags.data, "i", val, sizeof(val)) && !identity_ok(val, v->res->d))
 		return settle(v, "permerror", "i= is not in d= or a subdomain of it"), -1;
@@ -281,8 +295,10 @@ setup(struct vsig *v, const struct header *h, time_t now)
 	gettag(v->tags.data, "d", v->res->d, sizeof(v->res->d));
 	gettag(v->tags.data, "s", v->res->s, sizeof(v->res->s));
 	gettag(v->tags.data, "a", v->res->a, sizeof(v->res->a));
+	defang(v->res->a, "-");
 	if (gettag(v->tags.data, "b", val, sizeof(val)))
 		strlcpy(v->res->b8, val, sizeof(v->res->b8));
+	defang(v->res->b8, "+/=");
 	if (!gettag(v->tags.data, "v", val, sizeof(val)) || strcmp(val, "1") != 0)
 		return settle(v, "permerror", "missing or bad v= tag");
 	if (!gettag(v->tags.data, "b", val, 4) || !gettag(v->tags.data, "bh", val, 4) ||

@@ -151,3 +151,17 @@ raw() { $PY "$LIB/rawsign.py" "$W/k/ed.pem" "v=1; a=ed25519-sha256; c=relaxed/re
 	[ "$status" -eq 65 ]
 	[ "${lines[0]}" = "dkim=permerror (header block larger than 1048576 bytes)" ]
 }
+
+@test "no printed value can read as a comment or another result: s=, a= and b= are defanged" {
+	$PY "$LIB/rawsign.py" "$W/k/ed.pem" "v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.com; s=e1(x) dkim=pass; h=from:to:subject; bh=; b=" "$W/m.eml" > "$W/s.eml"
+	v=$(verdict "$W/s.eml"); echo "$v"
+	[[ "$v" == "dkim=permerror (s= is not a selector) header.d=example.com header.s=e1?x?dkim?pass "* ]]
+	! dkimpy "$W/s.eml"
+	edit "$W/good.eml" 's/a=ed25519-sha256;/a=ed25519-sha256(x);/' > "$W/a.eml"
+	v=$(verdict "$W/a.eml"); echo "$v"
+	[[ "$v" == *" header.a=ed25519-sha256?x? "* ]]
+	[[ "$v" != *"("*"("* ]]
+	edit "$W/good.eml" 's/\([[:space:]]\)b=\(...\)/\1b=(\2/' > "$W/b.eml"
+	v=$(verdict "$W/b.eml"); echo "$v"
+	[[ "$v" == "dkim=permerror (b= or bh= is not base64) "*" header.b=?"* ]]
+}
