@@ -51,6 +51,7 @@ cmd_deliver(int argc, char **argv)
 {
 	const char *cfpath = CONF_DEFAULT_PATH, *qid = "NOQUEUE", *sender = NULL;
 	struct why why = { 0, "" };
+	struct envelope env = { 0 };
 	struct signed_msg m;
 	struct verdict v;
 	struct conf cf;
@@ -82,7 +83,10 @@ cmd_deliver(int argc, char **argv)
 	signer_init(&m, &cf);
 	memset(&v, 0, sizeof(v));	/* no per-recipient answers under pipe(8) */
 	rc = signer_run(&m, STDIN_FILENO, &cf, &why);
-	pass_on(&cf, qid, sender, argv, (size_t)argc, &m, rc, &why, &v);
+	env.sender = sender;
+	env.rcpt = argv;
+	env.n = (size_t)argc;
+	pass_on(&cf, qid, &env, &m, rc, &why, &v);
 	if (v.status != EX_OK)
 		fail(&v, qid);
 	signer_free(&m);

@@ -28,6 +28,7 @@
 
 #include "cmds.h"
 #include "conffile.h"
+#include "envelope.h"
 #include "io.h"
 #include "liveconf.h"
 #include "lmtp.h"
@@ -48,7 +49,13 @@ struct session {
 	int		 mail;		/* in a transaction */
 	char		 sender[LMTP_LINE];
 	char		**rcpt;
+	char		**notify;	/* per recipient: NOTIFY=, or NULL */
+	char		**orcpt;	/* per recipient: ORCPT=, or NULL */
 	size_t		 nrcpt;
+	char		 ret[8];	/* MAIL RET=, or "" */
+	char		 envid[ENV_ENVID_MAX + 1]; /* MAIL ENVID=, or "" */
+	int		 smtputf8;	/* MAIL SMTPUTF8 */
+	int		 body8;		/* MAIL BODY=8BITMIME */
 	char		 ident[64];	/* XFORWARD IDENT: Postfix's queue id */
 	int		 errors;
 	int		 messages;
@@ -63,11 +70,18 @@ reset(struct session *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->nrcpt; i++)
+	for (i = 0; i < s->nrcpt; i++) {
 		free(s->rcpt[i]);
+		free(s->notify[i]);
+		free(s->orcpt[i]);
+	}
 	s->nrcpt = 0;
 	s->mail = 0;
 	s->sender[0] = '\0';
+	s->ret[0] = '\0';
+	s->envid[0] = '\0';
+	s->smtputf8 = 0;
+	s->body8 = 0;
 	s->ident[0] = '\0';
 }
 
@@ -101,6 +115,7 @@ do_lhlo(struct session *s, const char *arg)
 	lmtp_reply(&s->io, "250-ENHANCEDSTATUSCODES");
 	lmtp_reply(&s->io, "250-8BITMIME");
 	lmtp_reply(&s->io, "250-SMTPUTF8");
+	lmtp_reply(&s->io, "250-DSN");
 	lmtp_reply(&s->io, "250 XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT");
 }
 
@@ -139,7 +154,7 @@ do_xforward(struct session *s, const char *arg)
 	lmtp_reply(&s->io, "250 2.0.0 Ok");
 }
 
-/* mail_params - check MAIL FROM parameters; a reply, or NULL when fine */
+/* mail_params - check and keep MAIL FROM parameters; a reply, or NULL */
 static const char *
 mail_params(struct session *s, const char *params)
 {
@@ -158,8 +173,20 @@ mail_params(struct session *s, const char *params)
 		} else if (strcmp(key, "BODY") == 0) {
 			if (strcasecmp(val, "7BIT") != 0 && strcasecmp(val, "8BITMIME") != 0)
 				return "555 5.5.4 unsupported BODY parameter";
-		} else if (strcmp(key, "SMTPUTF8") != 0 && strcmp(key, "RET") != 0 &&
-		    strcmp(key, "ENVID") != 0 && strcmp(key, "AUTH") != 0)
+			s->body8 = strcasecmp(val, "8BITMIME") == 0;
+		} else if (strcmp(key, "SMTPUTF8") == 0) {
+			if (val[0] != '\0')
+				return "501 5.5.4 SMTPUTF8 takes no value";
+			s->smtputf8 = 1;
+		} else if (strcmp(key, "RET") == 0) {
+			if (!env_ret_ok(val) || s->ret[0] != '\0')
+				return "501 5.5.4 bad RET parameter";
+			strlcpy(s->ret, val, sizeof(s->ret));
+		} else if (strcmp(key, "ENVID") == 0) {
+			if (!env_xtext_ok(val, ENV_ENVID_MAX) || s->envid[0] != '\0')
+				return "501 5.5.4 bad ENVID parameter";
+			strlcpy(s->envid, val, sizeof(s->envid));
+		} else if (strcmp(key, "AUTH") != 0)
 			return "555 5.5.4 unsupported MAIL parameter";
 	}
 	return r < 0 ? "501 5.5.4 bad MAIL parameter" : NULL;
@@ -199,6 +226,7 @@ static void
 do_rcpt(struct session *s, const char *arg)
 {
 	char addr[LMTP_LINE], key[32], val[LMTP_LINE];
+	char *notify = NULL, *orcpt = NULL;
 	const char *params;
 	int r;
 
@@ -210,20 +238,50 @@ do_rcpt(struct session *s, const char *arg)
 		bad(s, "501 5.1.3 bad recipient address syntax");
 		return;
 	}
-	while ((r = lmtp_param(&params, key, sizeof(key), val, sizeof(val))) > 0)
-		if (strcmp(key, "NOTIFY") != 0 && strcmp(key, "ORCPT") != 0)
+	while ((r = lmtp_param(&params, key, sizeof(key), val, sizeof(val))) > 0) {
+		if (strcmp(key, "NOTIFY") == 0 && notify == NULL && env_notify_ok(val))
+			notify = xstrdup(val);
+		else if (strcmp(key, "ORCPT") == 0 && orcpt == NULL && env_orcpt_ok(val))
+			orcpt = xstrdup(val);
+		else {
+			r = -1;
 			break;
+		}
+	}
 	if (r != 0) {
-		bad(s, "555 5.5.4 unsupported RCPT parameter");
+		free(notify);
+		free(orcpt);
+		bad(s, "555 5.5.4 unsupported or bad RCPT parameter");
 		return;
 	}
 	if (s->nrcpt >= MAX_RCPT) {
+		free(notify);
+		free(orcpt);
 		lmtp_reply(&s->io, "452 4.5.3 too many recipients");
 		return;
 	}
 	s->rcpt = xreallocarray(s->rcpt, s->nrcpt + 1, sizeof(*s->rcpt));
+	s->notify = xreallocarray(s->notify, s->nrcpt + 1, sizeof(*s->notify));
+	s->orcpt = xreallocarray(s->orcpt, s->nrcpt + 1, sizeof(*s->orcpt));
+	s->notify[s->nrcpt] = notify;
+	s->orcpt[s->nrcpt] = orcpt;
 	s->rcpt[s->nrcpt++] = xstrdup(addr);
 	lmtp_reply(&s->io, "250 2.1.5 Ok");
+}
+
+/* envelope - the transaction as the re-injection must repeat it */
+static void
+envelope(const struct session *s, struct envelope *env)
+{
+	env->sender = s->sender;
+	env->rcpt = s->rcpt;
+	env->n = s->nrcpt;
+	env->notify = s->notify;
+	env->orcpt = s->orcpt;
+	env->ret = s->ret[0] ? s->ret : NULL;
+	env->envid = s->envid[0] ? s->envid : NULL;
+	env->smtputf8 = s->smtputf8;
+	env->body8 = s->body8;
 }
 
 /* qid - the queue id for the log: XFORWARD IDENT, else NOQUEUE */
@@ -273,7 +331,7 @@ relayed(struct session *s, size_t i, const struct verdict *v)
 	else
 		lmtp_reply(&s->io, "%d %s <%s> dkimpipe: %s%snot passed on: %s said: %s",
 		    r->code, dsn, s->rcpt[i], s->ident, s->ident[0] ? ": " : "",
-		    s->live.cf.reinject, t);
+		    s->live.cf.reinject ? s->live.cf.reinject : s->live.cf.sendmail_path, t);
 }
 
 /*
@@ -303,6 +361,7 @@ do_data(struct session *s)
 	struct why why = { 0, "" };
 	struct rcpt_result *res;
 	struct signed_msg m;
+	struct envelope env;
 	struct verdict v;
 	struct feed f;
 	int r, rc;
@@ -339,8 +398,8 @@ do_data(struct session *s)
 	} else {
 		io_deadline((unsigned)cf->timeout);
 		rc = signer_end(&m, cf, &why);
-		pass_on(cf, qid(s), s->sender, s->rcpt,
-		    s->nrcpt, &m, rc, &why, &v);
+		envelope(s, &env);
+		pass_on(cf, qid(s), &env, &m, rc, &why, &v);
 		io_deadline(0);
 	}
 	signer_free(&m);
@@ -451,6 +510,8 @@ cmd_lmtp(int argc, char **argv)
 	smtpout_close(&s->out);
 	reset(s);
 	free(s->rcpt);
+	free(s->notify);
+	free(s->orcpt);
 	liveconf_free(&s->live);
 	lmtp_free(&s->io);
 	free(s);

@@ -13,12 +13,14 @@
  * the verdict into an exit status or LMTP replies.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "log.h"
 #include "pass.h"
 #include "resubmit.h"
+#include "xmem.h"
 
 /* pass_fail - a verdict that keeps or bounces the message */
 void
@@ -60,22 +62,20 @@ sigs_summary(const struct signed_msg *m, const struct conf *cf, char *out,
 }
 
 /*
- * over_smtp - re-inject over SMTP; each recipient keeps the next hop's
- * answer in v->res. 0 when at least one recipient was accepted, else -1
- * with the verdict set: EX_TEMPFAIL when any answer was temporary (or
- * there was none), EX_DATAERR when all were permanent.
+ * answers - each recipient has its answer in v->res: 0 when at least one
+ * was accepted, else -1 with the verdict set: EX_TEMPFAIL when any
+ * answer was temporary (or there was none), EX_DATAERR when all were
+ * permanent.
  */
 static int
-over_smtp(const struct conf *cf, const char *qid, const char *sender,
-    char **rcpt, size_t n, struct signed_msg *m, struct verdict *v)
+answers(const char *qid, const struct envelope *env, const char *peer,
+    struct verdict *v)
 {
 	struct why why = { 0, "" };
-	size_t i, ok = 0, temp = 0, first = n;
+	size_t i, ok = 0, temp = 0, n = env->n, first = n;
 	char text[300];
 
 	v->per_rcpt = 1;
-	(void)smtpout_send(cf->smtpout, cf, sender, rcpt, n, m,
-	    m->outcome == OUT_SIGNED, v->res, &why);
 	for (i = 0; i < n; i++) {
 		if (v->res[i].code / 100 == 2) {
 			ok++;
@@ -85,15 +85,85 @@ over_smtp(const struct conf *cf, const char *qid, const char *sender,
 		if (first == n)
 			first = i;
 		log_sanitize(text, v->res[i].text, sizeof(text));
-		log_warn("%s: to=<%s>: %s said: %d %s", qid, rcpt[i], cf->reinject,
+		log_warn("%s: to=<%s>: %s said: %d %s", qid, env->rcpt[i], peer,
 		    v->res[i].code, text);
 	}
 	if (ok > 0)
 		return 0;
 	why_set(&why, temp ? EX_TEMPFAIL : EX_DATAERR, "%s said: %d %s",
-	    cf->reinject, v->res[first].code, v->res[first].text);
+	    peer, v->res[first].code, v->res[first].text);
 	pass_fail(v, temp ? EX_TEMPFAIL : EX_DATAERR, temp ? "4.3.0" : "5.3.0", &why);
 	return -1;
+}
+
+/* over_smtp - re-inject over SMTP; each recipient gets the next hop's answer */
+static int
+over_smtp(const struct conf *cf, const char *qid, const struct envelope *env,
+    struct signed_msg *m, struct verdict *v)
+{
+	struct why why = { 0, "" };
+
+	(void)smtpout_send(cf->smtpout, cf, env, m, m->outcome == OUT_SIGNED,
+	    v->res, &why);
+	return answers(qid, env, cf->reinject, v);
+}
+
+/*
+ * mixed_notify - recipients asked for different DSN NOTIFY values, and
+ * sendmail's -N is one per message
+ */
+static int
+mixed_notify(const struct envelope *env)
+{
+	size_t i;
+
+	if (env->notify == NULL)
+		return 0;
+	for (i = 1; i < env->n; i++)
+		if (!env_same_notify(env->notify[0], env->notify[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * by_notify - one sendmail run per group of recipients with the same
+ * NOTIFY; each recipient gets its group's answer
+ */
+static int
+by_notify(const struct conf *cf, const char *qid, const struct envelope *env,
+    struct signed_msg *m, struct verdict *v)
+{
+	struct envelope g = *env;
+	struct why why;
+	size_t i, j, *idx = xcalloc(env->n, sizeof(*idx));
+	int rc;
+
+	g.rcpt = xcalloc(env->n, sizeof(*g.rcpt));
+	g.notify = xcalloc(env->n, sizeof(*g.notify));
+	g.orcpt = NULL;
+	for (i = 0; i < env->n; i++)
+		v->res[i].code = 0;
+	for (i = 0; i < env->n; i++) {
+		if (v->res[i].code != 0)
+			continue;
+		for (g.n = 0, j = i; j < env->n; j++)
+			if (v->res[j].code == 0 &&
+			    env_same_notify(env->notify[i], env->notify[j])) {
+				idx[g.n] = j;
+				g.notify[g.n] = env->notify[j];
+				g.rcpt[g.n++] = env->rcpt[j];
+			}
+		rc = resubmit(cf, &g, m, m->outcome == OUT_SIGNED, &why);
+		for (j = 0; j < g.n; j++) {
+			v->res[idx[j]].code = rc == 0 ? 250 : 451;
+			strlcpy(v->res[idx[j]].text, rc == 0 ? "2.0.0 Ok" : why.text,
+			    sizeof(v->res[idx[j]].text));
+		}
+	}
+	free(idx);
+	free(g.rcpt);
+	free(g.notify);
+	return answers(qid, env, cf->sendmail_path, v);
 }
 
 /*
@@ -102,9 +172,8 @@ over_smtp(const struct conf *cf, const char *qid, const char *sender,
  * for per-recipient answers (SMTP re-injection), or NULL.
  */
 void
-pass_on(const struct conf *cf, const char *qid, const char *sender,
-    char **rcpt, size_t n, struct signed_msg *m, int rc, const struct why *sw,
-    struct verdict *v)
+pass_on(const struct conf *cf, const char *qid, const struct envelope *env,
+    struct signed_msg *m, int rc, const struct why *sw, struct verdict *v)
 {
 	char from[600], sums[1000];
 	struct why why = *sw;
@@ -121,10 +190,12 @@ pass_on(const struct conf *cf, const char *qid, const char *sender,
 	sigs_summary(m, cf, sums, sizeof(sums));
 	log_sanitize(from, m->addr, sizeof(from));
 	if (cf->reinject != NULL && cf->smtpout != NULL && v->res != NULL) {
-		if (over_smtp(cf, qid, sender, rcpt, n, m, v) < 0)
+		if (over_smtp(cf, qid, env, m, v) < 0)
 			return;
-	} else if (resubmit(cf, sender, rcpt, n, m, m->outcome == OUT_SIGNED,
-	    &why) < 0) {
+	} else if (v->res != NULL && mixed_notify(env)) {
+		if (by_notify(cf, qid, env, m, v) < 0)
+			return;
+	} else if (resubmit(cf, env, m, m->outcome == OUT_SIGNED, &why) < 0) {
 		pass_fail(v, EX_TEMPFAIL, "4.3.0", &why);
 		return;
 	}

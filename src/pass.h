@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "envelope.h"
 #include "signer.h"
 #include "smtpout.h"
 #include "why.h"
@@ -22,9 +23,8 @@ struct verdict {
 	int		 per_rcpt;	/* res holds the answers */
 };
 
-void	pass_on(const struct conf *, const char *, const char *, char **,
-	    size_t, struct signed_msg *, int, const struct why *,
-	    struct verdict *);
+void	pass_on(const struct conf *, const char *, const struct envelope *,
+	    struct signed_msg *, int, const struct why *, struct verdict *);
 void	pass_fail(struct verdict *, int, const char *, const struct why *);
 void	pass_log_fail(const struct verdict *, const char *);
 

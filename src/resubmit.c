@@ -2,11 +2,13 @@
  * resubmit - hand a message back to Postfix.
  *
  * Runs sendmail_path with execv, never a shell, as
- *	sendmail -G -i -f SENDER -- RECIPIENT...
- * writing the (signed or unsigned) message to its stdin, and waits for
- * it. Exit status 0 means Postfix has the message: success. Anything
- * else (cannot run, killed, non-zero exit) is EX_TEMPFAIL, so that the
- * caller leaves the message in Postfix's queue. Any mode may call this.
+ *	sendmail -G -i [-N NOTIFY] [-V ENVID] [-R RET] -f SENDER -- RCPT...
+ * (the DSN options when the envelope carries them), writing the (signed
+ * or unsigned) message to its stdin, and waits for it. Exit status 0
+ * after it has read the whole message means Postfix has the message:
+ * success. Anything else (cannot run, killed, non-zero exit, exit 0 with
+ * the message cut short) is EX_TEMPFAIL, so that the caller leaves the
+ * message in Postfix's queue. Any mode may call this.
  *
  * One-shot modes (deliver) limit their whole run with resubmit_alarm():
  * the one piece of global state is the pid of the running sendmail, for
@@ -18,11 +20,13 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -97,14 +101,47 @@ first_line(int fd, char *out, size_t size)
 	out[o] = '\0';
 }
 
-/* child - in the child: stdin from the pipe, then exec sendmail */
+/* dsn_args - sendmail's -N, -V and -R for the envelope's DSN requests */
+static size_t
+dsn_args(const struct envelope *env, char **argv, size_t a)
+{
+	static char opt_n[] = "-N", opt_v[] = "-V", opt_r[] = "-R";
+	char envid[ENV_ENVID_MAX + 1], *p;
+	size_t i;
+
+	if (env->notify != NULL && env->notify[0] != NULL) {
+		argv[a++] = opt_n;
+		argv[a++] = p = xstrdup(env->notify[0]);
+		for (; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	if (env->envid != NULL) {
+		env_xtext_decode(env->envid, envid, sizeof(envid));
+		for (i = 0; envid[i] > ' ' && envid[i] < 0x7f; i++)
+			continue;
+		if (i > 0 && envid[i] == '\0') {	/* else not printable: dropped */
+			argv[a++] = opt_v;
+			argv[a++] = xstrdup(envid);
+		}
+	}
+	if (env->ret != NULL) {
+		argv[a++] = opt_r;
+		argv[a++] = strcasecmp(env->ret, "HDRS") == 0 ? xstrdup("hdrs") :
+		    xstrdup("full");
+	}
+	return a;
+}
+
+/*
+ * child - in the child: stdin from the pipe, then exec
+ * sendmail -G -i [-N notify] [-V envid] [-R ret] -f sender -- rcpt...
+ */
 static void
-child(const struct conf *cf, const char *sender, char **rcpt, size_t n, int fd,
-    int errfd)
+child(const struct conf *cf, const struct envelope *env, int fd, int errfd)
 {
 	static char opt_g[] = "-G", opt_i[] = "-i", opt_f[] = "-f", dashes[] = "--";
-	char **argv = xcalloc(n + 7, sizeof(*argv));
-	char *from = xstrdup(sender);
+	char **argv = xcalloc(env->n + 13, sizeof(*argv));
+	char *from = xstrdup(env->sender);
 	size_t i, a = 0;
 
 	if (fd != STDIN_FILENO) {
@@ -117,11 +154,12 @@ child(const struct conf *cf, const char *sender, char **rcpt, size_t n, int fd,
 	argv[a++] = cf->sendmail_path;
 	argv[a++] = opt_g;
 	argv[a++] = opt_i;
+	a = dsn_args(env, argv, a);
 	argv[a++] = opt_f;
 	argv[a++] = from;
 	argv[a++] = dashes;
-	for (i = 0; i < n; i++)
-		argv[a++] = rcpt[i];
+	for (i = 0; i < env->n; i++)
+		argv[a++] = env->rcpt[i];
 	argv[a] = NULL;
 	execv(cf->sendmail_path, argv);
 	_exit(127);
@@ -129,7 +167,7 @@ child(const struct conf *cf, const char *sender, char **rcpt, size_t n, int fd,
 
 /* resubmit - run sendmail and feed it the message */
 int
-resubmit(const struct conf *cf, const char *sender, char **rcpt, size_t n,
+resubmit(const struct conf *cf, const struct envelope *env,
     struct signed_msg *m, int with_sigs, struct why *why)
 {
 	struct why werr;
@@ -157,7 +195,7 @@ resubmit(const struct conf *cf, const char *sender, char **rcpt, size_t n,
 		close(fds[1]);
 		if (efd[0] >= 0)
 			close(efd[0]);
-		child(cf, sender, rcpt, n, fds[0], efd[1]);
+		child(cf, env, fds[0], efd[1]);
 	}
 	sendmail_pid = pid;
 	close(fds[0]);
@@ -176,8 +214,12 @@ resubmit(const struct conf *cf, const char *sender, char **rcpt, size_t n,
 	first_line(efd[0], said, sizeof(said));
 	if (efd[0] >= 0)
 		close(efd[0]);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote == 0)
 		return 0;		/* Postfix has it, whatever else happened */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)	/* but not all */
+		return why_set(why, EX_TEMPFAIL, "%s exited 0 before it read the "
+		    "whole message (%s): not reported as delivered",
+		    cf->sendmail_path, werr.text);
 	if (WIFSIGNALED(status))
 		return why_set(why, EX_TEMPFAIL, "%s killed by signal %d",
 		    cf->sendmail_path, WTERMSIG(status));

@@ -7,10 +7,11 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "envelope.h"
 #include "signer.h"
 #include "why.h"
 
-int	resubmit(const struct conf *, const char *, char **, size_t,
+int	resubmit(const struct conf *, const struct envelope *,
 	    struct signed_msg *, int, struct why *);
 void	resubmit_alarm(int);
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ smtpout_init(struct smtpout *so)
 {
 	so->fd = -1;
 	so->used = 0;
+	so->ext = 0;
 	so->peer[0] = '\0';
 }
 
@@ -83,7 +85,24 @@ smtpout_parse(const char *v, struct conf *cf)
 	return ok ? 0 : -1;
 }
 
-/* reply - read one (multi-line) reply: its code, 0 when the peer is gone */
+/* extension - note an EHLO keyword we pass parameters for */
+static void
+extension(struct smtpout *so, const char *kw)
+{
+	size_t n = strcspn(kw, " ");
+
+	if (n == 3 && strncasecmp(kw, "DSN", 3) == 0)
+		so->ext |= EXT_DSN;
+	else if (n == 8 && strncasecmp(kw, "SMTPUTF8", 8) == 0)
+		so->ext |= EXT_SMTPUTF8;
+	else if (n == 8 && strncasecmp(kw, "8BITMIME", 8) == 0)
+		so->ext |= EXT_8BITMIME;
+}
+
+/*
+ * reply - read one (multi-line) reply: its code, 0 when the peer is gone;
+ * the lines' keywords are noted as extensions (they matter after EHLO)
+ */
 static int
 reply(struct smtpout *so, char *text, size_t size)
 {
@@ -95,6 +114,8 @@ reply(struct smtpout *so, char *text, size_t size)
 		    line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
 		    line[2] < '0' || line[2] > '9' || (line[3] != ' ' && line[3] != '-'))
 			return 0;
+		if (line[0] == '2')
+			extension(so, line + 4);
 	} while (line[3] == '-');
 	strlcpy(text, line + 4, size);
 	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
@@ -151,6 +172,7 @@ connect_peer(struct smtpout *so, const struct conf *cf, struct why *why)
 	}
 	so->fd = fd;
 	so->used = 0;
+	so->ext = 0;
 	strlcpy(so->peer, cf->reinject, sizeof(so->peer));
 	lmtp_init(&so->io, fd, fd);
 	if ((code = reply(so, text, sizeof(text))) != 220 ||
@@ -251,18 +273,55 @@ send_data(struct smtpout *so, struct signed_msg *m, int with_sigs,
 }
 
 /*
+ * mail_from - MAIL FROM with the parameters the original transaction had,
+ * as far as the next hop offers the extensions
+ */
+static void
+mail_from(const struct smtpout *so, const struct envelope *env, char *line,
+    size_t size)
+{
+	int n;
+
+	n = snprintf(line, size, "MAIL FROM:<%s>", env->sender);
+	if (env->body8 && (so->ext & EXT_8BITMIME) && n > 0 && (size_t)n < size)
+		n += snprintf(line + n, size - (size_t)n, " BODY=8BITMIME");
+	if (env->smtputf8 && (so->ext & EXT_SMTPUTF8) && n > 0 && (size_t)n < size)
+		n += snprintf(line + n, size - (size_t)n, " SMTPUTF8");
+	if (env->ret && (so->ext & EXT_DSN) && n > 0 && (size_t)n < size)
+		n += snprintf(line + n, size - (size_t)n, " RET=%s", env->ret);
+	if (env->envid && (so->ext & EXT_DSN) && n > 0 && (size_t)n < size)
+		(void)snprintf(line + n, size - (size_t)n, " ENVID=%s", env->envid);
+}
+
+/* rcpt_to - RCPT TO with the recipient's NOTIFY and ORCPT, if any */
+static void
+rcpt_to(const struct smtpout *so, const struct envelope *env, size_t i,
+    char *line, size_t size)
+{
+	int n;
+
+	n = snprintf(line, size, "RCPT TO:<%s>", env->rcpt[i]);
+	if (!(so->ext & EXT_DSN))
+		return;
+	if (env->notify && env->notify[i] && n > 0 && (size_t)n < size)
+		n += snprintf(line + n, size - (size_t)n, " NOTIFY=%s", env->notify[i]);
+	if (env->orcpt && env->orcpt[i] && n > 0 && (size_t)n < size)
+		(void)snprintf(line + n, size - (size_t)n, " ORCPT=%s", env->orcpt[i]);
+}
+
+/*
  * smtpout_send - one transaction; res[i] gets each recipient's answer.
  * 0 when the next hop answered, -1 (why says) when it could not be
  * reached or the connection broke: then every recipient without a
  * final answer has a 4xx in res.
  */
 int
-smtpout_send(struct smtpout *so, const struct conf *cf, const char *sender,
-    char **rcpt, size_t n, struct signed_msg *m, int with_sigs,
+smtpout_send(struct smtpout *so, const struct conf *cf,
+    const struct envelope *env, struct signed_msg *m, int with_sigs,
     struct rcpt_result *res, struct why *why)
 {
-	char text[256], line[LMTP_LINE + 16];
-	size_t i, ok = 0;
+	char text[256], line[2 * LMTP_LINE];
+	size_t i, ok = 0, n = env->n;
 	int code;
 
 	memset(res, 0, n * sizeof(*res));
@@ -271,7 +330,7 @@ smtpout_send(struct smtpout *so, const struct conf *cf, const char *sender,
 		return -1;
 	}
 	so->used = 1;
-	snprintf(line, sizeof(line), "MAIL FROM:<%s>", sender);
+	mail_from(so, env, line, sizeof(line));
 	if ((code = command(so, text, sizeof(text), line)) != 250) {
 		if (code == 0)
 			goto lost;
@@ -279,7 +338,7 @@ smtpout_send(struct smtpout *so, const struct conf *cf, const char *sender,
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		snprintf(line, sizeof(line), "RCPT TO:<%s>", rcpt[i]);
+		rcpt_to(so, env, i, line, sizeof(line));
 		if ((code = command(so, text, sizeof(text), line)) == 0)
 			goto lost;
 		res[i].code = code == 250 || code == 251 ? 0 : code;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "envelope.h"
 #include "lmtp.h"
 #include "signer.h"
 #include "why.h"
@@ -15,8 +16,13 @@ struct smtpout {
 	int		 fd;		/* -1: not connected */
 	struct lmtp	 io;		/* line I/O on the connection */
 	int		 used;		/* a transaction ran on it: RSET first */
+	int		 ext;		/* EXT_*: what its EHLO offered */
 	char		 peer[80];	/* the reinject value it was made for */
 };
+
+#define EXT_DSN		0x01
+#define EXT_SMTPUTF8	0x02
+#define EXT_8BITMIME	0x04
 
 /* one recipient's answer from the next hop */
 struct rcpt_result {
@@ -25,9 +31,9 @@ struct rcpt_result {
 };
 
 void	smtpout_init(struct smtpout *);
-int	smtpout_send(struct smtpout *, const struct conf *, const char *,
-	    char **, size_t, struct signed_msg *, int, struct rcpt_result *,
-	    struct why *);
+int	smtpout_send(struct smtpout *, const struct conf *,
+	    const struct envelope *, struct signed_msg *, int,
+	    struct rcpt_result *, struct why *);
 void	smtpout_close(struct smtpout *);
 int	smtpout_parse(const char *, struct conf *);
 

@@ -39,7 +39,7 @@ verifies() { $PY "$LIB/verify-dkimpy.py" "${2:-$W/k/keys.txt}" "$1"; }
 	LHLO mx.example.com
 	MAIL FROM:<alice@example.com> SIZE=200 BODY=8BITMIME
 	RCPT TO:<bob@example.org>
-	RCPT TO:<carol@example.net> NOTIFY=NEVER
+	RCPT TO:<carol@example.net>
 	RCPT TO:<"dave smith"@example.net>
 	DATA $MSG
 	QUIT
@@ -54,9 +54,51 @@ verifies() { $PY "$LIB/verify-dkimpy.py" "${2:-$W/k/keys.txt}" "$1"; }
 	[[ "$output" == *"dkimpipe: NOQUEUE: signed, from=<alice@example.com>, d=example.com, s=e1"* ]]
 }
 
+@test "DSN: NOTIFY, ENVID and RET become sendmail's -N, -V and -R; different NOTIFY values, one run each" {
+	run session <<-EOF
+	GREETING
+	LHLO mx.example.com
+	MAIL FROM:<alice@example.com> RET=HDRS ENVID=QQ+2Bid-42
+	RCPT TO:<bob@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.org
+	RCPT TO:<carol@example.net> NOTIFY=NEVER
+	RCPT TO:<dave@example.net> NOTIFY=success,failure
+	DATA $MSG
+	QUIT
+	EOF
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^250 2.0.0 <.*> dkimpipe: signed')" -eq 3 ]
+	[ "$(sent)" -eq 2 ]
+	[ "$(cat "$FAKE_DIR/argv.1")" = "$(printf '%s\n' -G -i -N success,failure -V QQ+id-42 -R hdrs -f alice@example.com -- bob@example.org dave@example.net)" ]
+	[ "$(cat "$FAKE_DIR/argv.2")" = "$(printf '%s\n' -G -i -N never -V QQ+id-42 -R hdrs -f alice@example.com -- carol@example.net)" ]
+	verifies "$FAKE_DIR/msg.1"
+	cmp "$FAKE_DIR/msg.1" "$FAKE_DIR/msg.2"
+}
+
+@test "DSN parameters with bad syntax are refused" {
+	run session <<-EOF
+	GREETING
+	LHLO mx.example.com
+	MAIL FROM:<alice@example.com> RET=MOST
+	MAIL FROM:<alice@example.com> ENVID=a=b
+	MAIL FROM:<alice@example.com> SMTPUTF8=yes
+	MAIL FROM:<alice@example.com> SMTPUTF8
+	RCPT TO:<bob@example.org> NOTIFY=SOMETIMES
+	RCPT TO:<bob@example.org> NOTIFY=NEVER NOTIFY=NEVER
+	RCPT TO:<bob@example.org> ORCPT=bob@example.org
+	RCPT TO:<bob@example.org> NOTIFY=DELAY ORCPT=rfc822;bob+2Bx@example.org
+	QUIT
+	EOF
+	echo "$output"
+	[ "$(echo "$output" | grep -c '^501 5.5.4 bad RET parameter')" -eq 1 ]
+	[ "$(echo "$output" | grep -c '^501 5.5.4 bad ENVID parameter')" -eq 1 ]
+	[ "$(echo "$output" | grep -c '^501 5.5.4 SMTPUTF8 takes no value')" -eq 1 ]
+	[ "$(echo "$output" | grep -c '^555 5.5.4 unsupported or bad RCPT parameter')" -eq 3 ]
+	[ "$(echo "$output" | grep -c '^250 2.1.5 Ok')" -eq 1 ]
+}
+
 @test "LHLO advertises what Postfix's lmtp client uses" {
 	run session <<< $'GREETING\nLHLO x\nQUIT'
-	for ext in PIPELINING SIZE ENHANCEDSTATUSCODES 8BITMIME SMTPUTF8 'XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT'; do
+	for ext in PIPELINING SIZE ENHANCEDSTATUSCODES 8BITMIME SMTPUTF8 DSN 'XFORWARD NAME ADDR PROTO HELO SOURCE PORT IDENT'; do
 		echo "$output" | grep -q "^250[- ]$ext\$"
 	done
 }

@@ -40,7 +40,7 @@ start_sink() {
 	done
 	return 1
 }
-stop_sink() { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null; SINK_PID=; }
+stop_sink() { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true; SINK_PID=; }
 
 session() { $PY "$LIB/lmtp-client.py" "$DKIMPIPE" "$CONF"; }
 stored() { ls "$SINK" 2>/dev/null | grep -c '\.eml$' || true; }
@@ -177,4 +177,44 @@ stored() { ls "$SINK" 2>/dev/null | grep -c '\.eml$' || true; }
 	printf 'domain = example.com\nselector = e1\nkeyfile = %s\nreinject = smtp:[::1]:10026\n' "$W/k/ed.pem" > "$CONF"
 	run "$DKIMPIPE" check -c "$CONF"
 	[ "$status" -eq 0 ]
+}
+
+@test "SMTPUTF8, BODY, DSN parameters reach the next hop exactly when it offers the extension" {
+	export SINK_EXT="8BITMIME SMTPUTF8 DSN"
+	start_sink
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com> BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2B1
+	RCPT TO:<bob@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.org
+	RCPT TO:<carol@example.net>
+	DATA $MSG
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	QUIT
+	EOF
+	echo "$output"
+	[ "$(stored)" -eq 2 ]
+	cat "$SINK"/1.env "$SINK"/2.env
+	[ "$(sed -n 1p "$SINK/1.env")" = "MAIL FROM:<alice@example.com> BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2B1" ]
+	[ "$(sed -n 2p "$SINK/1.env")" = "RCPT TO:<bob@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.org" ]
+	[ "$(sed -n 3p "$SINK/1.env")" = "RCPT TO:<carol@example.net>" ]
+	# not requested: not added
+	[ "$(sed -n 1p "$SINK/2.env")" = "MAIL FROM:<alice@example.com>" ]
+	stop_sink
+	export SINK_EXT="8BITMIME"
+	rm -rf "$SINK"
+	start_sink
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com> BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2B1
+	RCPT TO:<bob@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob@example.org
+	DATA $MSG
+	QUIT
+	EOF
+	[ "$(stored)" -eq 1 ]
+	[ "$(sed -n 1p "$SINK/1.env")" = "MAIL FROM:<alice@example.com> BODY=8BITMIME" ]
+	[ "$(sed -n 2p "$SINK/1.env")" = "RCPT TO:<bob@example.org>" ]
 }

@@ -7,7 +7,9 @@
 # containing "reject5" gets 550, one containing "reject4" gets 450; a
 # sender containing "dropme" makes it hang up after DATA's dot without a
 # reply (the message counts as not stored). DIR/connections counts the
-# connections; DIR/ready appears once it listens.
+# connections; DIR/ready appears once it listens. SINK_EXT in the
+# environment lists the EHLO extensions to offer (default: 8BITMIME
+# SMTPUTF8).
 import asyncio
 import os
 import sys
@@ -33,7 +35,10 @@ async def session(reader, writer):
         cmd = line.decode('latin-1').strip()
         verb = cmd[:4].upper()
         if verb in ("EHLO", "HELO"):
-            say("250-sink.test\r\n250-8BITMIME\r\n250 SMTPUTF8" if verb == "EHLO" else "250 sink.test")
+            ext = os.environ.get("SINK_EXT", "8BITMIME SMTPUTF8").split()
+            say("\r\n".join(["250-sink.test"] + ["250-" + e for e in ext[:-1]] +
+                            ["250 " + e for e in ext[-1:]]) if verb == "EHLO" and ext
+                else "250 sink.test")
         elif verb == "MAIL":
             env = [cmd]
             say("250 ok")
