@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# End to end with a real Postfix: the trip through dkimpipe must not
+# change what Postfix does with a message. A message at the size limit
+# is delivered signed (pipe(8) recipe); with the spawn(8) recipe and SMTP
+# re-injection, a UTF-8 header is delivered to a next hop without
+# SMTPUTF8 exactly as it would be without dkimpipe, SMTPUTF8 reaches a
+# next hop that offers it when the sender asked for it, and the sender's
+# DSN requests (NOTIFY, ENVID) reach the final delivery notices, with no
+# premature "delivered" notice from the signer.
+
+load helper
+load lib/postfix-env
+
+setup_file() {
+	export W=$BATS_FILE_TMPDIR
+	pf_sandboxed || skip "needs root and tests/sandbox.sh (make check)"
+	pf_setup "$W"
+}
+
+teardown_file() {
+	pf_teardown "$W"
+}
+
+# restart_sink EXTENSIONS - the next hop again, offering EXTENSIONS
+restart_sink() {
+	kill "$(cat "$W/sink.pid")" 2>/dev/null || true
+	sleep 0.5
+	SINK_EXT=$1 $PY "$LIB/smtp-sink.py" $SINK_PORT "$W/sink" 3>&- &
+	echo $! > "$W/sink.pid"
+	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
+}
+
+# last_sink_with PATTERN - the newest stored message matching PATTERN
+last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
+
+@test "pipe(8) recipe: a message exactly at the entry point's size limit is delivered signed; one byte over is refused at SMTP time" {
+	[ "$(postconf -h message_size_limit)" -eq 10280000 ]
+	[ "$(postconf -P submission/inet/message_size_limit | sed 's/.*= //')" -eq 10240000 ]
+	# 10240000 bytes on the wire, CRLF line ends (smtpd counts them)
+	$PY - "$W/big.eml" <<-'PYEOF'
+	import sys
+	head = b"From: Alice <alice@example.com>\r\nTo: bob@example.org\r\nSubject: at the limit\r\n\r\n"
+	line = b"x" * 998 + b"\r\n"
+	body = line * ((10240000 - len(head)) // len(line))
+	rest = 10240000 - len(head) - len(body)
+	body += b"y" * (rest - 2) + b"\r\n"
+	open(sys.argv[1], "wb").write(head + body)
+	PYEOF
+	[ "$(stat -c %s "$W/big.eml")" -eq 10240000 ]
+	before=$(sink_count)
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/big.eml"
+	wait_for eval '[ "$(sink_count)" -gt "$before" ]'
+	f=$(last_sink_with '^Subject: at the limit')
+	# the signed copy is larger than the limit the client saw
+	[ "$(stat -c %s "$f")" -gt 10240000 ]
+	[ "$(signatures "$f" | wc -l)" -eq 2 ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+	! grep -q 'too big' "$PF_LOG"
+	# one byte more is refused while the client is still there
+	printf 'z' >> "$W/big.eml"
+	run $PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/big.eml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *552* ]]
+	wait_for queue_empty
+}
+
+@test "spawn(8) recipe with SMTP re-injection: a UTF-8 header to a next hop without SMTPUTF8 is delivered once, signed" {
+	sed -i 's|dkimsign:dummy|dkimlmtp:unix:private/dkimspawn|' \
+	    /etc/postfix/master.cf /etc/postfix/dkimpipe_clients.cidr
+	echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf
+	postfix reload >/dev/null 2>&1
+	sleep 1
+	restart_sink "8BITMIME"
+	before=$(sink_count)
+	printf 'From: J\303\266rg <alice@example.com>\nTo: bob@example.org\nSubject: Gr\303\274\303\237e\n\nHall\303\266\n' > "$W/utf8.eml"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/utf8.eml"
+	wait_for eval '[ "$(sink_count)" -gt "$before" ]'
+	wait_for queue_empty
+	sleep 1
+	[ "$(sink_count)" -eq $((before + 1)) ]
+	f=$(last_sink_with 'Subject: Gr')
+	grep -q "^From: J$(printf '\303\266')rg" "$f"
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+	! grep -q 'SMTPUTF8 is required' "$PF_LOG"
+	! grep -q 'status=bounced' "$PF_LOG"
+	# the next hop was not asked for SMTPUTF8 (the sender did not ask)
+	! grep -q SMTPUTF8 "${f%.eml}.env"
+}
+
+@test "the sender asked for SMTPUTF8: the next hop that offers it gets MAIL FROM ... SMTPUTF8" {
+	restart_sink "8BITMIME SMTPUTF8"
+	before=$(sink_count)
+	printf 'From: J\303\266rg <alice@example.com>\nTo: bob@example.org\nSubject: utf8 asked\n\nHall\303\266\n' > "$W/utf8b.eml"
+	$PY "$LIB/smtp-send.py" --mail SMTPUTF8 587 127.0.0.1 alice@example.com bob@example.org "$W/utf8b.eml"
+	wait_for eval '[ "$(sink_count)" -gt "$before" ]'
+	f=$(last_sink_with '^Subject: utf8 asked')
+	cat "${f%.eml}.env"
+	grep -q '^MAIL FROM:<alice@example.com>.* SMTPUTF8' "${f%.eml}.env"
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+	wait_for queue_empty
+}
+
+@test "DSN: NOTIFY=SUCCESS,FAILURE and ENVID reach the final notices; no premature notice from the signer" {
+	restart_sink "8BITMIME SMTPUTF8"
+	mbox=~dkimtest/Maildir/new
+	n0=$(maildir_count)
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: dsn test\n\nhello\n' > "$W/dsn.eml"
+	$PY "$LIB/smtp-send.py" --mail ENVID=dsn-envid-4711 --mail RET=HDRS \
+	    --rcpt NOTIFY=SUCCESS,FAILURE 587 127.0.0.1 dkimtest@mx.example.com \
+	    bob@example.org,reject5@example.org "$W/dsn.eml"
+	wait_for eval '[ "$(maildir_count)" -ge $((n0 + 2)) ]'
+	wait_for queue_empty
+	sleep 2
+	[ "$(maildir_count)" -eq $((n0 + 2)) ]
+	notices=$(ls -t $mbox | head -n 2)
+	cd $mbox
+	cat $notices
+	# one success notice: relayed by the next hop, not "delivered" by dkimpipe
+	s=$(grep -l '^Action: relayed' $notices)
+	[ "$(echo "$s" | wc -w)" -eq 1 ]
+	grep -q '^Original-Envelope-Id: dsn-envid-4711' $s
+	grep -q '^Final-Recipient: rfc822; bob@example.org' $s
+	! grep -q 'dkimspawn\|dkimlmtp' $s
+	# one failure notice for the refused recipient, with the ENVID
+	b=$(grep -l '^Action: failed' $notices)
+	[ "$(echo "$b" | wc -w)" -eq 1 ]
+	grep -q '^Original-Envelope-Id: dsn-envid-4711' $b
+	grep -q '^Final-Recipient: rfc822; reject5@example.org' $b
+	! grep -q 'status=sent.*private/dkimspawn.*delivered' "$PF_LOG"
+}
