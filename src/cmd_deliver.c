@@ -3,7 +3,8 @@
  *
  * Reads one message on stdin, signs it as the configuration says and
  * hands it to pass_on() (pass.c), which re-injects it with
- * sendmail -G -i -f SENDER -- RECIPIENT... or keeps or bounces it. This
+ * sendmail -G -i -f SENDER -- RECIPIENT... (or over SMTP with reinject =
+ * smtp:..., all recipients or none) or keeps or bounces it. This
  * file only maps the verdict to pipe(8)'s terms: exit 0; EX_TEMPFAIL
  * (Postfix keeps the mail) for every trouble including configuration,
  * usage and the time limit; EX_DATAERR for a refusal with
@@ -23,6 +24,8 @@
 #include "pass.h"
 #include "resubmit.h"
 #include "signer.h"
+#include "smtpout.h"
+#include "xmem.h"
 
 /* fail - DSN line for pipe(8) first, then the log record and the exit */
 static void __attribute__((noreturn))
@@ -46,12 +49,34 @@ deliver_usage(void)
 	fail(&v, "NOQUEUE");
 }
 
+/*
+ * utf8_envelope - pipe(8) does not say whether the sender asked for
+ * SMTPUTF8; an address that is not ASCII needs it, a UTF-8 header alone
+ * does not (smtpd's default: no autodetection)
+ */
+static int
+utf8_envelope(const struct envelope *env)
+{
+	const unsigned char *p;
+	size_t i;
+
+	for (p = (const unsigned char *)env->sender; *p != '\0'; p++)
+		if (*p >= 0x80)
+			return 1;
+	for (i = 0; i < env->n; i++)
+		for (p = (const unsigned char *)env->rcpt[i]; *p != '\0'; p++)
+			if (*p >= 0x80)
+				return 1;
+	return 0;
+}
+
 int
 cmd_deliver(int argc, char **argv)
 {
 	const char *cfpath = CONF_DEFAULT_PATH, *qid = "NOQUEUE", *sender = NULL;
 	struct why why = { 0, "" };
 	struct envelope env = { 0 };
+	struct smtpout so;
 	struct signed_msg m;
 	struct verdict v;
 	struct conf cf;
@@ -81,12 +106,21 @@ cmd_deliver(int argc, char **argv)
 	resubmit_alarm(cf.timeout);
 
 	signer_init(&m, &cf);
-	memset(&v, 0, sizeof(v));	/* no per-recipient answers under pipe(8) */
+	memset(&v, 0, sizeof(v));
 	rc = signer_run(&m, STDIN_FILENO, &cf, &why);
 	env.sender = sender;
 	env.rcpt = argv;
 	env.n = (size_t)argc;
+	env.smtputf8 = utf8_envelope(&env);
+	smtpout_init(&so);
+	if (cf.reinject != NULL) {	/* one answer for all: pipe(8) wants one */
+		so.atomic = 1;
+		cf.smtpout = &so;
+		v.res = xcalloc(env.n, sizeof(*v.res));
+	}
 	pass_on(&cf, qid, &env, &m, rc, &why, &v);
+	smtpout_close(&so);
+	free(v.res);
 	if (v.status != EX_OK)
 		fail(&v, qid);
 	signer_free(&m);

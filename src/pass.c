@@ -62,14 +62,14 @@ sigs_summary(const struct signed_msg *m, const struct conf *cf, char *out,
 }
 
 /*
- * answers - each recipient has its answer in v->res: 0 when at least one
- * was accepted, else -1 with the verdict set: EX_TEMPFAIL when any
+ * answers - each recipient has its answer in v->res (logged one by one
+ * when log_each is set): 0 when at least one was accepted, else -1 with the verdict set: EX_TEMPFAIL when any
  * answer was temporary (or there was none), EX_DATAERR when all were
  * permanent.
  */
 static int
 answers(const char *qid, const struct envelope *env, const char *peer,
-    struct verdict *v)
+    int log_each, struct verdict *v)
 {
 	struct why why = { 0, "" };
 	size_t i, ok = 0, temp = 0, n = env->n, first = n;
@@ -84,6 +84,8 @@ answers(const char *qid, const struct envelope *env, const char *peer,
 		temp += v->res[i].code / 100 != 5;
 		if (first == n)
 			first = i;
+		if (!log_each)
+			continue;
 		log_sanitize(text, v->res[i].text, sizeof(text));
 		log_warn("%s: to=<%s>: %s said: %d %s", qid, env->rcpt[i], peer,
 		    v->res[i].code, text);
@@ -105,7 +107,7 @@ over_smtp(const struct conf *cf, const char *qid, const struct envelope *env,
 
 	(void)smtpout_send(cf->smtpout, cf, env, m, m->outcome == OUT_SIGNED,
 	    v->res, &why);
-	return answers(qid, env, cf->reinject, v);
+	return answers(qid, env, cf->reinject, !cf->smtpout->atomic, v);
 }
 
 /*
@@ -163,7 +165,7 @@ by_notify(const struct conf *cf, const char *qid, const struct envelope *env,
 	free(idx);
 	free(g.rcpt);
 	free(g.notify);
-	return answers(qid, env, cf->sendmail_path, v);
+	return answers(qid, env, cf->sendmail_path, 1, v);
 }
 
 /*

@@ -36,6 +36,7 @@ smtpout_init(struct smtpout *so)
 	so->fd = -1;
 	so->used = 0;
 	so->ext = 0;
+	so->atomic = 0;
 	so->peer[0] = '\0';
 }
 
@@ -251,6 +252,29 @@ all(struct rcpt_result *res, size_t n, int code, const char *text)
 		}
 }
 
+/*
+ * refuse_all - a recipient was refused and the caller cannot report one
+ * recipient at a time: no DATA; every recipient gets the refusal (a
+ * temporary one if any was temporary), so the message stays queued or
+ * bounces as a whole
+ */
+static int
+refuse_all(struct smtpout *so, struct rcpt_result *res, size_t n)
+{
+	char text[256];
+	size_t i, bad = n;
+
+	for (i = 0; i < n; i++)
+		if (res[i].code != 0 && (bad == n || res[i].code / 100 == 4))
+			bad = i;
+	for (i = 0; i < n; i++)
+		if (i != bad)
+			res[i] = res[bad];
+	if (command(so, text, sizeof(text), "RSET") != 250)
+		drop(so);
+	return 0;
+}
+
 /* send_data - DATA, the message, the dot; the final reply's code */
 static int
 send_data(struct smtpout *so, struct signed_msg *m, int with_sigs,
@@ -349,6 +373,8 @@ smtpout_send(struct smtpout *so, const struct conf *cf,
 	}
 	if (ok == 0)
 		return 0;
+	if (so->atomic && ok < n)
+		return refuse_all(so, res, n);
 	if ((code = send_data(so, m, with_sigs, text, sizeof(text), why)) == 0)
 		goto lost;
 	all(res, n, code, text);

@@ -17,6 +17,7 @@ struct smtpout {
 	struct lmtp	 io;		/* line I/O on the connection */
 	int		 used;		/* a transaction ran on it: RSET first */
 	int		 ext;		/* EXT_*: what its EHLO offered */
+	int		 atomic;	/* all recipients or none (pipe(8)) */
 	char		 peer[80];	/* the reinject value it was made for */
 };
 

@@ -218,3 +218,45 @@ stored() { ls "$SINK" 2>/dev/null | grep -c '\.eml$' || true; }
 	[ "$(sed -n 1p "$SINK/1.env")" = "MAIL FROM:<alice@example.com> BODY=8BITMIME" ]
 	[ "$(sed -n 2p "$SINK/1.env")" = "RCPT TO:<bob@example.org>" ]
 }
+
+# deliver (pipe(8)) with reinject = smtp:...: one answer for all recipients
+deliver() { "$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE "$@" < "$MSG"; }
+
+@test "deliver over SMTP: stored once, signed, verifies; exit 0" {
+	start_sink
+	run deliver -f alice@example.com -- bob@example.org carol@example.net
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(stored)" -eq 1 ]
+	[ "$(cat "$SINK/1.env")" = "$(printf '%s\n' 'MAIL FROM:<alice@example.com>' 'RCPT TO:<bob@example.org>' 'RCPT TO:<carol@example.net>')" ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$SINK/1.eml"
+}
+
+@test "deliver over SMTP: one refused recipient means no DATA at all: 75 if any refusal was temporary, else 5xx" {
+	start_sink
+	run deliver -f alice@example.com -- bob@example.org reject5@example.org reject4@example.org
+	echo "$output"
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == "4.3.0 dkimpipe: smtp:[127.0.0.1]:$PORT said: 450"* ]]
+	run deliver -f alice@example.com -- bob@example.org reject5@example.org
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "${lines[0]}" == "5.3.0 dkimpipe: smtp:[127.0.0.1]:$PORT said: 550"* ]]
+	[ "$(stored)" -eq 0 ]
+	# the server down: 75, nothing lost
+	stop_sink
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == "4.3.0 dkimpipe: smtp:[127.0.0.1]:$PORT said: 451 4.4.1 cannot reach the re-injection server" ]]
+}
+
+@test "deliver over SMTP: SMTPUTF8 is asked for exactly when an envelope address is not ASCII" {
+	export SINK_EXT="8BITMIME SMTPUTF8"
+	start_sink
+	printf 'From: J\303\266rg <alice@example.com>\nSubject: \303\274\n\nx\n' > "$MSG"
+	deliver -f alice@example.com -- bob@example.org
+	deliver -f alice@example.com -- "j$(printf '\303\266')rg@example.org"
+	[ "$(stored)" -eq 2 ]
+	[ "$(sed -n 1p "$SINK/1.env")" = "MAIL FROM:<alice@example.com>" ]
+	[ "$(sed -n 1p "$SINK/2.env")" = "MAIL FROM:<alice@example.com> SMTPUTF8" ]
+}

@@ -64,6 +64,25 @@ last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 	wait_for queue_empty
 }
 
+@test "pipe(8) recipe with reinject = smtp: a UTF-8 header to a next hop without SMTPUTF8 is delivered once, signed" {
+	echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf
+	restart_sink "8BITMIME"
+	before=$(sink_count)
+	printf 'From: J\303\266rg <alice@example.com>\nTo: bob@example.org\nSubject: pipe Gr\303\274\303\237e\n\nHall\303\266\n' > "$W/utf8p.eml"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/utf8p.eml"
+	wait_for eval '[ "$(sink_count)" -gt "$before" ]'
+	wait_for queue_empty
+	sleep 1
+	[ "$(sink_count)" -eq $((before + 1)) ]
+	f=$(last_sink_with 'Subject: pipe Gr')
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+	! grep -q 'SMTPUTF8 is required' "$PF_LOG"
+	! grep -q 'status=bounced' "$PF_LOG"
+	grep -q 'relay=dkimsign, .*status=sent' "$PF_LOG"
+	grep -q 'postfix/dkimpipe-reinject/smtpd' "$PF_LOG"
+	sed -i '/^reinject/d' /etc/dkimpipe/dkimpipe.conf
+}
+
 @test "spawn(8) recipe with SMTP re-injection: a UTF-8 header to a next hop without SMTPUTF8 is delivered once, signed" {
 	sed -i 's|dkimsign:dummy|dkimlmtp:unix:private/dkimspawn|' \
 	    /etc/postfix/master.cf /etc/postfix/dkimpipe_clients.cidr
