@@ -41,10 +41,12 @@ keys_check_stat(const char *path, const struct stat *st, int require_safe,
 		    "key file %s is accessible by group or others (mode %04o); "
 		    "chmod 600 it or set require_safe_keys = no",
 		    path, (unsigned)(st->st_mode & 07777));
-	if (st->st_uid != 0 && st->st_uid != geteuid())
+	/* root may use any key (check, dnsrecord as root): it could read it */
+	if (geteuid() != 0 && st->st_uid != 0 && st->st_uid != geteuid())
 		return why_set(why, EX_CONFIG,
-		    "key file %s is owned by uid %u, not by root or uid %u; "
-		    "chown it or set require_safe_keys = no",
+		    "key file %s is owned by uid %u, but dkimpipe runs as uid %u: "
+		    "run it as the key's owner, or chown the key to the user "
+		    "the signer runs as, or set require_safe_keys = no",
 		    path, (unsigned)st->st_uid, (unsigned)geteuid());
 	return 0;
 }

@@ -120,12 +120,25 @@ safe_case() {	# safe_case MODE OWNER EXPECTED
 	[ "$status" -eq 0 ]
 }
 
-@test "safe keys: group-readable, world-readable, group-writable, other owner" {
+@test "safe keys: group-readable, world-readable, group-writable" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to chown"
 	safe_case 640 root "is accessible by group or others (mode 0640)"
 	safe_case 604 root "is accessible by group or others (mode 0604)"
 	safe_case 620 root "is accessible by group or others (mode 0620)"
-	safe_case 600 nobody "is owned by uid $(id -u nobody), not by root or uid 0"
+	safe_case 640 nobody "is accessible by group or others (mode 0640)"
+}
+
+@test "safe keys: root may check and use a key owned by the signer's user (check, dnsrecord, sign as root)" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to chown"
+	cp "$W/k/ed2026.private" "$W/k/signer.private"
+	chmod 600 "$W/k/signer.private"
+	chown nobody "$W/k/signer.private"
+	printf 'domain = example.com\nselector = s\nkeyfile = %s\n' "$W/k/signer.private" > "$W/signer.conf"
+	"$DKIMPIPE" check -c "$W/signer.conf"
+	"$DKIMPIPE" dnsrecord -k "$W/k/signer.private" -s s -d example.com | grep -q 'k=ed25519'
+	printf 'From: a@example.com\n\nx\n' | "$DKIMPIPE" sign -d example.com -s s -k "$W/k/signer.private" | grep -q '^DKIM-Signature:'
+	# and nothing was changed for the signer's user
+	[ "$(stat -c %U:%a "$W/k/signer.private")" = "nobody:600" ]
 }
 
 @test "safe keys: a key file that is not a regular file" {
