@@ -468,6 +468,10 @@ session(struct session *s)
 
 	lmtp_reply(&s->io, "220 dkimpipe LMTP ready");
 	for (;;) {
+		if (io_terminated()) {
+			log_info("terminated by SIGTERM; session ended");
+			break;
+		}
 		if ((t = wait_time(s)) == 0)
 			break;
 		if ((len = lmtp_line(&s->io, s->line, sizeof(s->line), t)) == LMTP_EOF ||
@@ -505,6 +509,7 @@ cmd_lmtp(int argc, char **argv)
 		to &= ~LOG_TO_STDERR;
 	log_open(to ? to : LOG_TO_SYSLOG);
 	s->start = time(NULL);
+	io_on_term();
 	smtpout_init(&s->out);
 	session(s);
 	smtpout_close(&s->out);

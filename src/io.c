@@ -4,6 +4,10 @@
  * The deadline is the one piece of state: a flag set by SIGALRM, which
  * is installed without SA_RESTART so that a blocked read, write or
  * waitpid returns EINTR; the loops here then give up with ETIMEDOUT.
+ * A signal that cuts a write short makes it return the bytes written so
+ * far, so the flag is checked before every write too. io_on_term() makes
+ * SIGTERM a deadline that has passed for good: every later deadline has
+ * passed at once, but with no deadline set replies still go out.
  */
 #include <sys/stat.h>
 
@@ -14,13 +18,32 @@
 
 #include "io.h"
 
-static volatile sig_atomic_t expired;
+static volatile sig_atomic_t expired, terminated;
 
 static void
 on_deadline(int sig)
 {
-	(void)sig;
+	if (sig == SIGTERM)
+		terminated = 1;
 	expired = 1;
+}
+
+/* io_on_term - SIGTERM ends blocking I/O, and io_terminated() says so */
+void
+io_on_term(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_deadline;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int
+io_terminated(void)
+{
+	return terminated;
 }
 
 /* io_deadline - blocking I/O gives up after this many seconds; 0: never */
@@ -30,7 +53,7 @@ io_deadline(unsigned seconds)
 	struct sigaction sa;
 
 	alarm(0);
-	expired = 0;
+	expired = seconds > 0 && terminated;	/* no deadline: replies go out */
 	if (seconds == 0)
 		return;
 	memset(&sa, 0, sizeof(sa));
@@ -65,6 +88,10 @@ io_read(int fd, void *p, size_t n)
 {
 	ssize_t r;
 
+	if (expired) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
 	do
 		r = read(fd, p, n);
 	while (r < 0 && interrupted());
@@ -79,6 +106,10 @@ io_write_all(int fd, const void *p, size_t n)
 	ssize_t w;
 
 	while (n > 0) {
+		if (expired) {		/* also after a write cut short by it */
+			errno = ETIMEDOUT;
+			return -1;
+		}
 		w = write(fd, s, n);
 		if (w < 0) {
 			if (interrupted())

@@ -15,5 +15,7 @@ void	io_deadline(unsigned);
 struct stat;
 int	io_same_file(const struct stat *, const struct stat *);
 int	io_expired(void);
+void	io_on_term(void);
+int	io_terminated(void);
 
 #endif

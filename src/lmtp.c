@@ -88,7 +88,7 @@ lmtp_wait(struct lmtp *l, int timeout)
 	p.events = POLLIN;
 	do
 		n = poll(&p, 1, timeout * 1000);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !io_expired());
 	if (n < 0)
 		return LMTP_IOERR;
 	if (n == 0)

@@ -36,25 +36,33 @@
 
 static volatile pid_t sendmail_pid;
 
-/* on_alarm - time limit reached: never exit 75 after sendmail said 0 */
+/*
+ * on_alarm - time limit reached, or SIGTERM: never exit 75 after
+ * sendmail said 0; else kill sendmail before it can see the end of a
+ * message cut short, and exit 75
+ */
 static void
 on_alarm(int sig)
 {
+	static const char late[] = "4.4.7 dkimpipe: time limit exceeded\n";
+	static const char term[] = "4.3.0 dkimpipe: terminated by SIGTERM\n";
 	pid_t pid = sendmail_pid;
 	int status;
 
-	(void)sig;
 	if (pid > 0) {
 		if (waitpid(pid, &status, WNOHANG) == pid && WIFEXITED(status) &&
 		    WEXITSTATUS(status) == 0)
 			_exit(EX_OK);
 		kill(pid, SIGKILL);
 	}
-	(void)!write(STDOUT_FILENO, "4.4.7 dkimpipe: time limit exceeded\n", 36);
+	if (sig == SIGTERM)
+		(void)!write(STDOUT_FILENO, term, sizeof(term) - 1);
+	else
+		(void)!write(STDOUT_FILENO, late, sizeof(late) - 1);
 	_exit(EX_TEMPFAIL);
 }
 
-/* resubmit_alarm - limit the whole run to this many seconds */
+/* resubmit_alarm - limit the whole run to this many seconds; and SIGTERM */
 void
 resubmit_alarm(int seconds)
 {
@@ -64,6 +72,7 @@ resubmit_alarm(int seconds)
 	sa.sa_handler = on_alarm;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	alarm((unsigned)seconds);
 }
 
@@ -202,6 +211,8 @@ resubmit(const struct conf *cf, const struct envelope *env,
 	if (efd[1] >= 0)
 		close(efd[1]);
 	wrote = signer_write(m, fds[1], with_sigs, &werr);
+	if (wrote < 0)		/* before it can see the end of a message cut short */
+		kill(pid, SIGKILL);
 	close(fds[1]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
@@ -216,10 +227,12 @@ resubmit(const struct conf *cf, const struct envelope *env,
 		close(efd[0]);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote == 0)
 		return 0;		/* Postfix has it, whatever else happened */
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)	/* but not all */
-		return why_set(why, EX_TEMPFAIL, "%s exited 0 before it read the "
-		    "whole message (%s): not reported as delivered",
-		    cf->sendmail_path, werr.text);
+	if (wrote < 0 && io_terminated())
+		return why_set(why, EX_TEMPFAIL, "terminated by SIGTERM before %s "
+		    "read the whole message", cf->sendmail_path);
+	if (wrote < 0 && (WIFEXITED(status) || WTERMSIG(status) == SIGKILL))
+		return why_set(why, EX_TEMPFAIL, "%s did not read the whole message "
+		    "(%s): not reported as delivered", cf->sendmail_path, werr.text);
 	if (WIFSIGNALED(status))
 		return why_set(why, EX_TEMPFAIL, "%s killed by signal %d",
 		    cf->sendmail_path, WTERMSIG(status));
