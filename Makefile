@@ -59,6 +59,10 @@ bench-postfix: deps
 	$(MAKE) all
 	bash scripts/bench-postfix.sh
 
+# Static checks: cppcheck and scan-build on src/.
+lint: deps
+	sh scripts/lint.sh
+
 # ASan/UBSan build beside the normal one, used by tests/90-sanitizers.bats.
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
@@ -71,7 +75,7 @@ clean:
 	rm -f dkimpipe dkimpipe-asan src/*.o tests/unit/*.bin tests/fuzz/fuzz_[a-z]*[a-z]
 	rm -rf tests/fuzz/obj tests/fuzz/work
 
-.PHONY: all install deps demo check bench bench-postfix asan clean
+.PHONY: all install deps demo check bench bench-postfix lint asan clean
 
 # Test drivers linked with the signer's own objects (tests/unit/*.c).
 UNIT_OBJS = $(filter-out src/main.o,$(OBJS))

@@ -82,9 +82,12 @@ cmd_sign(int argc, char **argv)
 	struct why why = { 0, "" };
 	const char *domain = NULL, *selector = NULL;
 	int want[CONF_MAXSIG], nextalg = -1, ch, fd = 0, rc;
+	size_t i;
 	enum alg alg;
 
 	conf_defaults(&cf);
+	for (i = 0; i < CONF_MAXSIG; i++)
+		want[i] = -1;
 	cf.sign_all = 1;
 	while ((ch = getopt(argc, argv, "a:c:d:h:i:k:o:s:t:T:Ux:")) != -1) {
 		switch (ch) {

@@ -361,7 +361,7 @@ rotate(const struct conf *cf, struct sigsel *out, size_t n, time_t now)
 			    strcasecmp(out[i].domain, out[j].domain) == 0 &&
 			    kind[i] == kind[j] &&
 			    (out[j].key->activate > out[i].key->activate ||
-			    (out[j].key->activate == out[i].key->activate && j < i)))
+			    (j < i && out[j].key->activate == out[i].key->activate)))
 				keep = 0;
 		if (keep)
 			out[o++] = out[i];

@@ -108,10 +108,9 @@ static int
 reply(struct smtpout *so, char *text, size_t size)
 {
 	char line[LMTP_LINE];
-	ssize_t n;
 
 	do {
-		if ((n = lmtp_line(&so->io, line, sizeof(line), SMTP_TIMEOUT)) < 4 ||
+		if (lmtp_line(&so->io, line, sizeof(line), SMTP_TIMEOUT) < 4 ||
 		    line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
 		    line[2] < '0' || line[2] > '9' || (line[3] != ' ' && line[3] != '-'))
 			return 0;
