@@ -1,10 +1,13 @@
 /*
  * cmd_sign - "dkimpipe sign": sign one message from a file or stdin and
  * write it to stdout. Every -k key signs (several give several
- * signatures). On any refusal nothing is written to stdout.
+ * signatures); --config takes the keys and tables of a dkimpipe.conf
+ * instead. On any refusal nothing is written to stdout. With -I, sign
+ * many files in place instead (batch.c).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +17,10 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "batch.h"
 #include "conf.h"
+#include "conffile.h"
+#include "diag.h"
 #include "log.h"
 #include "signer.h"
 #include "xmem.h"
@@ -23,8 +29,10 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: dkimpipe sign [-d domain -s selector -k keyfile [-a alg]]...\n"
-	    "\t[-c canon] [-h headers] [-o oversign] [-i identity] [-x seconds]\n"
-	    "\t[-t time] [-T tmpdir] [-U] [file]\n");
+	    "\t[--config file] [-c canon] [-h headers] [-o oversign] [-i identity]\n"
+	    "\t[-x seconds] [-t time] [-T tmpdir] [-U] [file]\n"
+	    "       dkimpipe sign -I [options above] [-j jobs] [-q] [--replace | --replace-selector]\n"
+	    "\t[--files-from file [-0]] [file | directory]...\n");
 	exit(EX_USAGE);
 }
 
@@ -81,7 +89,16 @@ cmd_sign(int argc, char **argv)
 	struct signed_msg m;
 	struct why why = { 0, "" };
 	const char *domain = NULL, *selector = NULL;
-	int want[CONF_MAXSIG], nextalg = -1, ch, fd = 0, rc;
+	static const struct option longs[] = {
+		{ "config", required_argument, NULL, 'C' },
+		{ "files-from", required_argument, NULL, 'F' },
+		{ "replace", no_argument, NULL, 'R' },
+		{ "replace-selector", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct batch b = { REPLACE_NONE, 0, 0, NULL, 0 };
+	struct diag d;
+	int want[CONF_MAXSIG], nextalg = -1, ch, fd = 0, rc, inplace = 0;
 	size_t i;
 	enum alg alg;
 
@@ -89,8 +106,22 @@ cmd_sign(int argc, char **argv)
 	for (i = 0; i < CONF_MAXSIG; i++)
 		want[i] = -1;
 	cf.sign_all = 1;
-	while ((ch = getopt(argc, argv, "a:c:d:h:i:k:o:s:t:T:Ux:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "0a:c:d:h:Ii:j:k:o:qs:t:T:Ux:", longs,
+	    NULL)) != -1) {
 		switch (ch) {
+		case '0': b.nul = 1; break;
+		case 'C':
+			diag_init(&d, &why, 0);
+			if (conffile_read(&cf, optarg, &d) < 0)
+				log_fatal(EX_CONFIG, "%s", why.text);
+			cf.sign_all = 0;
+			break;
+		case 'F': b.files_from = optarg; break;
+		case 'I': inplace = 1; break;
+		case 'j': b.jobs = (int)number(optarg, 1, 1024, "jobs"); break;
+		case 'q': b.quiet = 1; break;
+		case 'R': b.replace = REPLACE_DOMAIN; break;
+		case 'S': b.replace = REPLACE_SELECTOR; break;
 		case 'a':
 			if (keys_alg_parse(optarg, &alg) < 0)
 				log_fatal(EX_USAGE, "unknown algorithm %s", optarg);
@@ -144,12 +175,21 @@ cmd_sign(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (cf.nkeys == 0 || argc > 1)
+	if ((cf.nkeys == 0 && cf.sign_all) || (argc > 1 && !inplace) ||
+	    (inplace && argc == 0 && b.files_from == NULL))
 		usage();
 	check_identity(&cf);
 	if (conf_load_keys(&cf, &why) < 0)
 		log_fatal(why.status, "%s", why.text);
 	check_algs(&cf, want);
+	if (inplace) {
+		if (b.jobs == 0)
+			b.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
+			    (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
+		rc = batch_run(&cf, &b, argc, argv);
+		conf_free(&cf);
+		return rc;
+	}
 	if (argc == 1 && (fd = open(argv[0], O_RDONLY | O_CLOEXEC)) < 0)
 		log_fatal(EX_NOINPUT, "cannot open %s: %s", argv[0], strerror(errno));
 	signer_init(&m, &cf);

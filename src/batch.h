@@ -1,0 +1,20 @@
+/*
+ * batch - re-sign many stored message files in place (sign -I).
+ */
+#ifndef BATCH_H
+#define BATCH_H
+
+#include "conf.h"
+#include "inplace.h"
+
+struct batch {
+	enum replace	 replace;
+	int		 jobs;		/* worker processes */
+	int		 quiet;		/* no progress line */
+	const char	*files_from;	/* file of names, "-" for stdin */
+	int		 nul;		/* names in files_from end in NUL */
+};
+
+int	batch_run(const struct conf *, const struct batch *, int, char **);
+
+#endif

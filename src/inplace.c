@@ -1,0 +1,265 @@
+/*
+ * inplace - re-sign one stored message file in place: the signed copy
+ * goes to a temporary file in the same directory, gets the original's
+ * owner, mode and times, is made durable (fsync) and is renamed over the
+ * original, so that a crash or kill -9 at any moment leaves the old file
+ * or the new one, never a truncated or missing one. A file that cannot
+ * be signed (unreadable, read-only, not a message, refused) is left
+ * untouched. With a replace mode, the file's earlier DKIM-Signature
+ * fields for the domain being signed (and the selector, with
+ * REPLACE_SELECTOR) are dropped first; other domains' are kept. The
+ * signing itself is signer.c's; this file knows about files only.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "header.h"
+#include "inplace.h"
+#include "io.h"
+#include "signer.h"
+#include "xmem.h"
+
+#define CHUNK	(64 * 1024)
+
+/* tag - the value of tag name in a tag list, white space removed */
+static int
+tag(const char *list, size_t n, const char *name, char *out, size_t size)
+{
+	size_t i = 0, k, o, nl = strlen(name);
+
+	while (i < n) {
+		while (i < n && strchr(" \t\r\n;", list[i]) != NULL)
+			i++;
+		for (k = i; k < n && list[k] != '=' && list[k] != ';'; k++)
+			continue;
+		o = k;
+		while (o > i && strchr(" \t\r\n", list[o - 1]) != NULL)
+			o--;
+		if (k < n && list[k] == '=' && o - i == nl && strncmp(list + i, name, nl) == 0) {
+			for (o = 0, k++; k < n && list[k] != ';'; k++)
+				if (strchr(" \t\r\n", list[k]) == NULL && o + 1 < size)
+					out[o++] = list[k];
+			out[o] = '\0';
+			return 1;
+		}
+		while (k < n && list[k] != ';')
+			k++;
+		i = k + 1;
+	}
+	return 0;
+}
+
+/* ours - a DKIM-Signature field that one of the chosen keys replaces */
+static int
+ours(const struct header *h, const struct hfield *f, const struct sigsel *sel,
+    size_t nsel, enum replace how)
+{
+	const char *raw = header_raw(h, f), *v = memchr(raw, ':', f->len);
+	char d[DOMAIN_MAX + 1], s[128];
+	size_t i, n;
+
+	if (v == NULL || !header_is(h, f, "DKIM-Signature"))
+		return 0;
+	v++;
+	n = f->len - (size_t)(v - raw);
+	if (!tag(v, n, "d", d, sizeof(d)) || !tag(v, n, "s", s, sizeof(s)))
+		return 0;
+	for (i = 0; i < nsel; i++)
+		if (strcasecmp(d, sel[i].domain) == 0 && (how == REPLACE_DOMAIN ||
+		    strcmp(s, sel[i].key->selector) == 0))
+			return 1;
+	return 0;
+}
+
+/*
+ * header_of - read and parse the header block of fd; *rest is the
+ * number of bytes of buf read past it
+ */
+static int
+header_of(int fd, struct header *h, char *buf, size_t *rest, size_t *off,
+    struct why *why)
+{
+	ssize_t r;
+	size_t used;
+
+	*rest = *off = 0;
+	while (!h->done) {
+		if ((r = io_read(fd, buf, CHUNK)) < 0)
+			return why_set(why, EX_IOERR, "read error: %m");
+		if (r == 0)
+			break;
+		used = header_feed(h, buf, (size_t)r);
+		if (h->done) {
+			*off = used;
+			*rest = (size_t)r - used;
+		}
+	}
+	h->done = 1;
+	return header_parse(h, why);
+}
+
+/* filtered - feed the header block without the fields we replace */
+static int
+feed_header(struct signed_msg *m, const struct conf *cf, const struct header *h,
+    enum replace how, struct why *why)
+{
+	char addr[512], domain[DOMAIN_MAX];
+	struct sigsel sel[CONF_MAXSIG];
+	size_t i, nsel = 0, end = 0;
+
+	if (how != REPLACE_NONE) {
+		if (header_from(h, addr, sizeof(addr), domain, sizeof(domain), why) < 0)
+			return -1;
+		nsel = conf_select(cf, addr, domain, sel, CONF_MAXSIG);
+	}
+	for (i = 0; i < h->nf; i++) {
+		end = h->f[i].off + h->f[i].len;
+		if (nsel > 0 && ours(h, &h->f[i], sel, nsel, how))
+			continue;
+		signer_feed(m, cf, h->block.data + h->f[i].off, h->f[i].len);
+	}
+	if (end < h->block.len)		/* the empty line */
+		signer_feed(m, cf, h->block.data + end, h->block.len - end);
+	conf_sel_free(sel, nsel);
+	return 0;
+}
+
+/* sign_file - the signed message, or an outcome that leaves the file be */
+static int
+sign_file(struct signed_msg *m, const struct conf *cf, int fd,
+    enum replace how, struct why *why)
+{
+	struct header h;
+	char *buf = xmalloc(CHUNK);
+	size_t rest, off;
+	ssize_t r;
+	int rc = -1;
+
+	header_init(&h);
+	if (header_of(fd, &h, buf, &rest, &off, why) < 0 ||
+	    feed_header(m, cf, &h, how, why) < 0)
+		goto out;
+	if (rest > 0)
+		signer_feed(m, cf, buf + off, rest);
+	while ((r = io_read(fd, buf, CHUNK)) > 0)
+		signer_feed(m, cf, buf, (size_t)r);
+	if (r < 0) {
+		why_set(why, EX_IOERR, "read error: %m");
+		goto out;
+	}
+	rc = signer_end(m, cf, why);
+out:
+	header_free(&h);
+	free(buf);
+	return rc;
+}
+
+/* temp_beside - a temporary file in path's directory */
+static int
+temp_beside(const char *path, char *tmp, size_t size, struct why *why)
+{
+	const char *slash = strrchr(path, '/');
+	int n, fd;
+
+	if (slash != NULL)
+		n = snprintf(tmp, size, "%.*s/%sXXXXXX", (int)(slash - path), path,
+		    INPLACE_TEMP);
+	else
+		n = snprintf(tmp, size, "%sXXXXXX", INPLACE_TEMP);
+	if (n < 0 || (size_t)n >= size)
+		return why_set(why, EX_SOFTWARE, "file name too long");
+	if ((fd = mkstemp(tmp)) < 0)
+		return why_set(why, EX_CANTCREAT, "cannot create a temporary file "
+		    "beside it: %m");
+	return fd;
+}
+
+/* replace - write the signed copy beside path and rename it over path */
+static int
+replace(struct signed_msg *m, const char *path, int fd, const struct stat *st,
+    struct why *why)
+{
+	char tmp[PATH_MAX];
+	struct timespec times[2];
+	struct stat now;
+	int t;
+
+	if ((t = temp_beside(path, tmp, sizeof(tmp), why)) < 0)
+		return -1;
+	times[0] = st->st_atim;
+	times[1] = st->st_mtim;
+	if (signer_write(m, t, 1, why) < 0)
+		goto fail;
+	if ((fchown(t, st->st_uid, st->st_gid) < 0 && errno != EPERM) ||
+	    fchmod(t, st->st_mode & 07777) < 0 || futimens(t, times) < 0 ||
+	    fsync(t) < 0) {
+		why_set(why, EX_IOERR, "cannot write the signed copy: %m");
+		goto fail;
+	}
+	if (fstat(fd, &now) < 0 || !io_same_file(st, &now)) {
+		why_set(why, EX_TEMPFAIL, "file changed while it was being signed");
+		goto fail;
+	}
+	if (close(t) < 0) {
+		t = -1;
+		why_set(why, EX_IOERR, "cannot write the signed copy: %m");
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		why_set(why, EX_IOERR, "cannot rename the signed copy over it: %m");
+		(void)unlink(tmp);
+		return -1;
+	}
+	return 0;
+fail:
+	if (t >= 0)
+		close(t);
+	(void)unlink(tmp);
+	return -1;
+}
+
+enum inplace_result
+inplace_sign(const struct conf *cf, const char *path, enum replace how,
+    struct why *why)
+{
+	struct signed_msg m;
+	struct stat st;
+	enum inplace_result res = INPLACE_FAILED;
+	int fd;
+
+	why->text[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		why_set(why, EX_NOINPUT, "cannot open: %m");
+		return INPLACE_FAILED;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		why_set(why, EX_NOINPUT, "not a regular file");
+		close(fd);
+		return INPLACE_FAILED;
+	}
+	if ((st.st_mode & 0222) == 0) {
+		why_set(why, EX_NOPERM, "read-only file");
+		close(fd);
+		return INPLACE_FAILED;
+	}
+	signer_init(&m, cf);
+	if (sign_file(&m, cf, fd, how, why) == 0) {
+		if (m.outcome == OUT_NOKEY) {
+			res = INPLACE_UNCHANGED;
+			why_set(why, EX_OK, "no key for domain %s", m.domain);
+		} else if (replace(&m, path, fd, &st, why) == 0)
+			res = INPLACE_SIGNED;
+	}
+	signer_free(&m);
+	close(fd);
+	return res;
+}
