@@ -7,8 +7,9 @@
  * be signed (unreadable, read-only, not a message, refused) is left
  * untouched. With a replace mode, the file's earlier DKIM-Signature
  * fields for the domain being signed (and the selector, with
- * REPLACE_SELECTOR) are dropped first; other domains' are kept. The
- * signing itself is signer.c's; this file knows about files only.
+ * REPLACE_SELECTOR) are dropped first; other domains' are kept. A file
+ * that starts with "From " is an mbox (mbox.c). The signing itself is
+ * signer.c's; this file knows about files only.
  */
 #include <sys/stat.h>
 
@@ -24,6 +25,7 @@
 
 #include "header.h"
 #include "inplace.h"
+#include "mbox.h"
 #include "io.h"
 #include "signer.h"
 #include "xmem.h"
@@ -133,9 +135,12 @@ feed_header(struct signed_msg *m, const struct conf *cf, const struct header *h,
 	return 0;
 }
 
-/* sign_file - the signed message, or an outcome that leaves the file be */
-static int
-sign_file(struct signed_msg *m, const struct conf *cf, int fd,
+/*
+ * inplace_sign_fd - sign the message on fd (from its current offset),
+ * dropping the fields a replace mode replaces; the signer_end() result
+ */
+int
+inplace_sign_fd(struct signed_msg *m, const struct conf *cf, int fd,
     enum replace how, struct why *why)
 {
 	struct header h;
@@ -163,9 +168,9 @@ out:
 	return rc;
 }
 
-/* temp_beside - a temporary file in path's directory */
-static int
-temp_beside(const char *path, char *tmp, size_t size, struct why *why)
+/* inplace_temp - a temporary file in path's directory; fd or -1 */
+int
+inplace_temp(const char *path, char *tmp, size_t size, struct why *why)
 {
 	const char *slash = strrchr(path, '/');
 	int n, fd;
@@ -183,22 +188,21 @@ temp_beside(const char *path, char *tmp, size_t size, struct why *why)
 	return fd;
 }
 
-/* replace - write the signed copy beside path and rename it over path */
-static int
-replace(struct signed_msg *m, const char *path, int fd, const struct stat *st,
-    struct why *why)
+/*
+ * inplace_commit - the temporary file t (named tmp) gets the original's
+ * owner, mode and times, is made durable and renamed over path, unless
+ * the original (open on fd, status st) changed meanwhile. Closes t; on
+ * failure removes tmp.
+ */
+int
+inplace_commit(int t, const char *tmp, const char *path, int fd,
+    const struct stat *st, struct why *why)
 {
-	char tmp[PATH_MAX];
 	struct timespec times[2];
 	struct stat now;
-	int t;
 
-	if ((t = temp_beside(path, tmp, sizeof(tmp), why)) < 0)
-		return -1;
 	times[0] = st->st_atim;
 	times[1] = st->st_mtim;
-	if (signer_write(m, t, 1, why) < 0)
-		goto fail;
 	if ((fchown(t, st->st_uid, st->st_gid) < 0 && errno != EPERM) ||
 	    fchmod(t, st->st_mode & 07777) < 0 || futimens(t, times) < 0 ||
 	    fsync(t) < 0) {
@@ -227,6 +231,115 @@ fail:
 	return -1;
 }
 
+/*
+ * sized_name - a Maildir name with new ,S=size and ,W=vsize values (the
+ * flags after ":2," kept); 0 when the name carries no size
+ */
+static int
+sized_name(const char *path, off_t size, off_t vsize, char *out, size_t osize)
+{
+	const char *base = strrchr(path, '/'), *p, *end;
+	size_t o = 0;
+	int n, any = 0;
+
+	base = base ? base + 1 : path;
+	end = strstr(base, ":2,");
+	end = end ? end : base + strlen(base);
+	for (p = path; *p != '\0' && o + 1 < osize; ) {
+		if (p >= base && p < end && p[0] == ',' && (p[1] == 'S' || p[1] == 'W') &&
+		    p[2] == '=' && p[3] >= '0' && p[3] <= '9') {
+			n = snprintf(out + o, osize - o, ",%c=%lld", p[1],
+			    (long long)(p[1] == 'S' ? size : vsize));
+			if (n < 0 || (size_t)n >= osize - o)
+				return 0;
+			o += (size_t)n;
+			for (p += 3; *p >= '0' && *p <= '9'; p++)
+				continue;
+			any = 1;
+		} else
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return any && *p == '\0';
+}
+
+/* vsize - the size with CRLF line ends (Dovecot's W=) of the file on fd */
+static off_t
+vsize(int fd, off_t size)
+{
+	char buf[CHUNK];
+	off_t off = 0, lf = 0;
+	ssize_t r, i;
+	int prev = 0;
+
+	while ((r = pread(fd, buf, sizeof(buf), off)) > 0) {
+		for (i = 0; i < r; i++) {
+			if (buf[i] == '\n')
+				lf += prev != '\r';
+			prev = buf[i];
+		}
+		off += r;
+	}
+	return size + lf;
+}
+
+/*
+ * resize_name - after the signed copy is in place under the old name,
+ * give a Maildir file that names its size the new sizes: a crash in
+ * between leaves the new message under the old name, never two copies
+ */
+static int
+resize_name(const char *path, struct why *why)
+{
+	char to[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (strstr(path, ",S=") == NULL && strstr(path, ",W=") == NULL)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return why_set(why, EX_IOERR, "signed, but cannot read it back: %m");
+	}
+	if (sized_name(path, st.st_size, vsize(fd, st.st_size), to, sizeof(to)) &&
+	    strcmp(to, path) != 0 && rename(path, to) < 0) {
+		close(fd);
+		return why_set(why, EX_IOERR, "signed, but cannot rename it to %s: %m", to);
+	}
+	close(fd);
+	return 0;
+}
+
+/* replace - write the signed copy beside path and rename it over path */
+static int
+replace(struct signed_msg *m, const char *path, int fd, const struct stat *st,
+    struct why *why)
+{
+	char tmp[PATH_MAX];
+	int t;
+
+	if ((t = inplace_temp(path, tmp, sizeof(tmp), why)) < 0)
+		return -1;
+	if (signer_write(m, t, 1, why) < 0) {
+		close(t);
+		(void)unlink(tmp);
+		return -1;
+	}
+	if (inplace_commit(t, tmp, path, fd, st, why) < 0)
+		return -1;
+	return resize_name(path, why);
+}
+
+/* is_mbox - the file starts with a "From " line; the offset stays 0 */
+static int
+is_mbox(int fd)
+{
+	char b[5];
+
+	return pread(fd, b, 5, 0) == 5 && memcmp(b, "From ", 5) == 0;
+}
+
 enum inplace_result
 inplace_sign(const struct conf *cf, const char *path, enum replace how,
     struct why *why)
@@ -251,8 +364,13 @@ inplace_sign(const struct conf *cf, const char *path, enum replace how,
 		close(fd);
 		return INPLACE_FAILED;
 	}
+	if (is_mbox(fd)) {
+		res = mbox_sign(cf, path, fd, &st, how, why);
+		close(fd);
+		return res;
+	}
 	signer_init(&m, cf);
-	if (sign_file(&m, cf, fd, how, why) == 0) {
+	if (inplace_sign_fd(&m, cf, fd, how, why) == 0) {
 		if (m.outcome == OUT_NOKEY) {
 			res = INPLACE_UNCHANGED;
 			why_set(why, EX_OK, "no key for domain %s", m.domain);

@@ -133,3 +133,59 @@ newline" | wc -l)" -eq 1 ]
 	cmp "$W/c/theirs.eml" "$W/theirs.orig"
 	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$W/c/ours.eml"
 }
+
+@test "Maildir: a name that carries the size gets the new ,S= and ,W=, the flags after :2, kept" {
+	mkdir -p "$W/sz/cur" "$W/sz/new"
+	printf 'From: a@example.com\nSubject: sized\n\nbody\n' > "$W/sz/cur/1700000000.M1P2.host,S=41,W=45:2,RS"
+	printf 'From: a@example.com\n\nplain name\n' > "$W/sz/new/1700000001.M2P3.host"
+	resign -q "$W/sz"
+	f=$(ls "$W/sz/cur")
+	echo "$f"
+	size=$(stat -c %s "$W/sz/cur/$f")
+	lines=$(wc -l < "$W/sz/cur/$f")
+	[ "$f" = "1700000000.M1P2.host,S=$size,W=$((size + lines)):2,RS" ]
+	[ -e "$W/sz/new/1700000001.M2P3.host" ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$W/sz/cur/$f"
+}
+
+@test "mbox: each message signed as a reader sees it (unquoted), separators and >From quoting kept; a bad message kept as it was" {
+	printf 'From alice@example.com Mon Jan  1 00:00:00 2024\nFrom: Alice <alice@example.com>\nSubject: one\n\nbody\n>From the start\n>>From deeper\n\nFrom bob@example.com Mon Jan  1 00:00:01 2024\nFrom: a@example.com\nFrom: b@example.com\n\ntwo froms\n\nFrom carol@example.com Mon Jan  1 00:00:02 2024\nFrom: Carol <carol@example.com>\n\nthird\n' > "$W/mbox"
+	cp "$W/mbox" "$W/mbox.orig"
+	run resign "$W/mbox"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$W/mbox: message 2 kept unsigned: message has more than one From header"* ]]
+	# without our signature fields the file is the original, byte for byte
+	$PY - "$W/mbox" "$W/mbox.orig" <<-'PYEOF'
+	import re, sys
+	d = open(sys.argv[1], "rb").read()
+	d = re.sub(rb"DKIM-Signature:[^\n]*\n(?:[ \t][^\n]*\n)*", b"", d)
+	sys.exit(0 if d == open(sys.argv[2], "rb").read() else 1)
+	PYEOF
+	# split as mboxrd, unquote, and verify each signed message with dkimpy
+	$PY - "$W/mbox" "$W/split" <<-'PYEOF'
+	import os, re, sys
+	os.makedirs(sys.argv[2], exist_ok=True)
+	msgs, cur = [], None
+	for line in open(sys.argv[1], "rb").read().splitlines(keepends=True):
+	    if line.startswith(b"From "):
+	        cur = []; msgs.append(cur); continue
+	    cur.append(re.sub(rb"^>(>*From )", rb"\1", line))
+	for i, m in enumerate(msgs):
+	    open(os.path.join(sys.argv[2], "%d.eml" % (i + 1)), "wb").write(b"".join(m))
+	PYEOF
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$W/split/1.eml" "$W/split/3.eml"
+	grep -q '^From the start' "$W/split/1.eml"
+	[ "$(signatures "$W/split/2.eml" | wc -l)" -eq 0 ]
+}
+
+@test "progress: refreshed in place on a terminal, silent otherwise and with -q; the summary line at the end" {
+	gen "$W/p" 300
+	script -qec "$DKIMPIPE sign -I -j 2 -d example.com -s e1 -k $W/k/ed.pem $W/p/m" /dev/null > "$W/p/tty" 2>&1
+	grep -q $'\r300/300 files, [0-9]*/s, ETA 0s' "$W/p/tty"
+	grep -q 'dkimpipe: 300 signed, 0 unchanged (no key), 0 failed, of 300 files' "$W/p/tty"
+	run resign "$W/p/m"
+	[ "$output" = "dkimpipe: 300 signed, 0 unchanged (no key), 0 failed, of 300 files" ]
+	run resign -q "$W/p/m"
+	[ -z "$output" ]
+}
