@@ -147,3 +147,27 @@ last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 	grep -q '^Final-Recipient: rfc822; reject5@example.org' $b
 	! grep -q 'status=sent.*private/dkimspawn.*delivered' "$PF_LOG"
 }
+
+@test "scripts/resign-hold-queue.sh: held messages are released signed, once; the hold queue is empty" {
+	postconf -e 'defer_transports = relay, smtp'
+	postfix reload >/dev/null 2>&1; sleep 1
+	before=$(sink_count)
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: was held\n\nheld body\n' > "$W/held.eml"
+	# submitted with sendmail(1): not signed on the way in
+	/usr/sbin/sendmail -f alice@example.com bob@example.org < "$W/held.eml"
+	wait_for eval '[ -n "$(ls /var/spool/postfix/deferred/*/ 2>/dev/null)" ]'
+	postsuper -h ALL deferred 2>/dev/null
+	[ -n "$(ls /var/spool/postfix/hold)" ]
+	postconf -e 'defer_transports ='
+	postfix reload >/dev/null 2>&1; sleep 1
+	sh "$TOP/scripts/resign-hold-queue.sh"
+	[ -z "$(ls /var/spool/postfix/hold)" ]
+	wait_for eval '[ "$(sink_count)" -gt "$before" ]'
+	wait_for queue_empty
+	sleep 1
+	[ "$(sink_count)" -eq $((before + 1)) ]
+	f=$(last_sink_with '^Subject: was held')
+	[ "$(signatures "$f" | wc -l)" -eq 2 ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+	grep -q '^held body' "$f"
+}
