@@ -53,6 +53,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: dkimpipe sign [-d domain -s selector -k keyfile]... [options] [file]\n"
+	    "       dkimpipe sign -I [options] [-j jobs] [--replace] [--files-from file [-0]] [path]...\n"
 	    "       dkimpipe deliver [-c config] [-q queue_id] -f sender -- recipient...\n"
 	    "       dkimpipe lmtp [-c config]\n"
 	    "       dkimpipe check [-c config]\n"

@@ -124,6 +124,23 @@ lmtp_conf() {
 	[ "$r3000" -le $((r1000 + 512)) ]
 }
 
+@test "ASan/UBSan and valgrind: sign -I over messages, failures, an mbox and a sized Maildir name" {
+	mkdir -p "$W/ip/cur"
+	cp "$W"/corpus/*.eml "$W/ip/"
+	printf 'From a Mon Jan  1 00:00:00 2024\nFrom: a@example.com\n\n>From x\n\nFrom b Mon Jan  1 00:00:01 2024\nFrom: a@example.com\nFrom: b@example.com\n\ny\n' > "$W/ip/mbox"
+	printf 'From: a@example.com\n\nz\n' > "$W/ip/cur/1.M1.h,S=20,W=23:2,S"
+	cp -r "$W/ip" "$W/ipv"
+	st=0
+	"$ASAN" sign -I -j 2 --replace -d example.com -s e1 -k "$W/k/ed.pem" "$W/ip" > /dev/null 2> "$W/ip.err" || st=$?
+	grep -v 'dkimpipe: \(error\|warning\): \|dkimpipe: [0-9]* signed' "$W/ip.err" && false
+	[ "$st" -eq 65 ] || [ "$st" -eq 0 ]
+	st=0
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	    "$DKIMPIPE" sign -I -j 1 --replace -d example.com -s e1 -k "$W/k/ed.pem" "$W/ipv" > /dev/null 2> "$W/ipv.err" || st=$?
+	cat "$W/ipv.err" | grep -v 'dkimpipe: \(error\|warning\): \|dkimpipe: [0-9]* signed' && false
+	[ "$st" -ne 99 ]
+}
+
 @test "valgrind: no memory errors in sign, deliver and verify" {
 	command -v valgrind > /dev/null || skip "valgrind not installed"
 	V=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
