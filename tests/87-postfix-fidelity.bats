@@ -155,13 +155,13 @@ last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: was held\n\nheld body\n' > "$W/held.eml"
 	# submitted with sendmail(1): not signed on the way in
 	/usr/sbin/sendmail -f alice@example.com bob@example.org < "$W/held.eml"
-	wait_for eval '[ -n "$(ls /var/spool/postfix/deferred/*/ 2>/dev/null)" ]'
+	wait_for eval '[ -n "$(find /var/spool/postfix/deferred -type f)" ]'
 	postsuper -h ALL deferred 2>/dev/null
-	[ -n "$(ls /var/spool/postfix/hold)" ]
+	[ -n "$(find /var/spool/postfix/hold -type f)" ]
 	postconf -e 'defer_transports ='
 	postfix reload >/dev/null 2>&1; sleep 1
 	sh "$TOP/scripts/resign-hold-queue.sh"
-	[ -z "$(ls /var/spool/postfix/hold)" ]
+	[ -z "$(find /var/spool/postfix/hold -type f)" ]
 	wait_for eval '[ "$(sink_count)" -gt "$before" ]'
 	wait_for queue_empty
 	sleep 1
