@@ -83,7 +83,7 @@ cmd_deliver(int argc, char **argv)
 	struct diag d;
 	int ch, rc;
 
-	log_open(LOG_TO_STDERR | LOG_TO_SYSLOG);
+	log_open(LOG_TO_STDERR | LOG_TO_SYSLOG, NULL);
 	while ((ch = getopt(argc, argv, "+c:f:q:")) != -1) {
 		switch (ch) {
 		case 'c': cfpath = optarg; break;
@@ -102,7 +102,8 @@ cmd_deliver(int argc, char **argv)
 		pass_fail(&v, EX_TEMPFAIL, "4.3.5", &why);
 		fail(&v, qid);
 	}
-	log_open(cf.log_to ? cf.log_to : LOG_TO_SYSLOG);
+	log_open(cf.log_to ? cf.log_to : LOG_TO_SYSLOG, cf.postlog_socket ?
+	    cf.postlog_socket : POSTLOG_SOCKET);
 	resubmit_alarm(cf.timeout);
 
 	signer_init(&m, &cf);

@@ -491,7 +491,7 @@ cmd_lmtp(int argc, char **argv)
 	struct stat st;
 	int ch, to;
 
-	log_open(LOG_TO_SYSLOG);
+	log_open(LOG_TO_SYSLOG, NULL);
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		if (ch != 'c') {
 			log_error("usage: dkimpipe lmtp [-c config]");
@@ -507,7 +507,8 @@ cmd_lmtp(int argc, char **argv)
 	to = s->live.cf.log_to ? s->live.cf.log_to : LOG_TO_SYSLOG;
 	if (fstat(STDERR_FILENO, &st) == 0 && S_ISSOCK(st.st_mode))
 		to &= ~LOG_TO_STDERR;
-	log_open(to ? to : LOG_TO_SYSLOG);
+	log_open(to ? to : LOG_TO_SYSLOG, s->live.cf.postlog_socket ?
+	    s->live.cf.postlog_socket : POSTLOG_SOCKET);
 	s->start = time(NULL);
 	io_on_term();
 	smtpout_init(&s->out);

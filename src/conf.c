@@ -87,6 +87,7 @@ conf_free(struct conf *cf)
 	free(cf->sendmail_path);
 	free(cf->nameservers);
 	free(cf->reinject);
+	free(cf->postlog_socket);
 	memset(cf, 0, sizeof(*cf));
 }
 

@@ -68,6 +68,7 @@ struct conf {
 	int		 refile;	/* SigningTable holds refile: patterns */
 	int		 multisig;	/* all SigningTable matches sign */
 	int		 log_to;	/* LOG_TO_* bits */
+	char		*postlog_socket; /* log_to = postlog: where */
 	char		*keytable;	/* file names, for messages */
 	char		*signingtable;
 	struct sigkey	*keys;

@@ -200,8 +200,12 @@ param(struct ctx *c, const char *name, const char *v)
 			cf->log_to = LOG_TO_STDERR;
 		else if (strcmp(v, "syslog,stderr") == 0 || strcmp(v, "both") == 0)
 			cf->log_to = LOG_TO_SYSLOG | LOG_TO_STDERR;
+		else if (strcmp(v, "postlog") == 0)
+			cf->log_to = LOG_TO_POSTLOG;
 		else
-			return bad(c, name, v, "syslog, stderr or both");
+			return bad(c, name, v, "syslog, stderr, both or postlog");
+	} else if (strcmp(name, "postlog_socket") == 0) {
+		set_str(&cf->postlog_socket, v);
 	} else
 		return diag(c->d, EX_CONFIG, "%s:%zu: unknown parameter %s", c->path,
 		    c->lineno, name);

@@ -1,6 +1,7 @@
 /*
  * log - the one way dkimpipe reports: stderr for the command line,
- * stderr and syslog (facility mail) for delivery modes.
+ * stderr and syslog (facility mail) or Postfix's postlogd for delivery
+ * modes.
  */
 #ifndef LOG_H
 #define LOG_H
@@ -9,8 +10,11 @@
 
 #define LOG_TO_STDERR	1
 #define LOG_TO_SYSLOG	2
+#define LOG_TO_POSTLOG	4	/* Postfix's postlogd socket */
 
-void	log_open(int);
+#define POSTLOG_SOCKET	"/var/spool/postfix/public/postlog"
+
+void	log_open(int, const char *);
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -171,3 +171,22 @@ last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
 	grep -q '^held body' "$f"
 }
+
+@test "log_to = postlog: dkimpipe's line lands in Postfix's maillog_file, beside Postfix's own" {
+	[ -n "$(postconf -h maillog_file)" ]
+	cp /etc/dkimpipe/dkimpipe.conf "$W/postlog.conf"
+	sed -i '/^reinject/d' "$W/postlog.conf"
+	echo 'log_to = postlog' >> "$W/postlog.conf"
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: postlog\n\nx\n' |
+	    /usr/local/sbin/dkimpipe deliver -c "$W/postlog.conf" -q 4PoStLoG -f alice@example.com -- bob@example.org
+	wait_for grep -q 'dkimpipe\[[0-9]*\]: 4PoStLoG: signed, from=<alice@example.com>' "$PF_LOG"
+	grep 'dkimpipe\[[0-9]*\]: 4PoStLoG' "$PF_LOG"
+	# the same shape as Postfix's own lines: "Mon dd hh:mm:ss host name[pid]: text"
+	grep -E '^[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} [^ ]+ dkimpipe\[[0-9]+\]: 4PoStLoG: signed' "$PF_LOG"
+	wait_for queue_empty
+	# no postlogd to reach: the records go to syslog instead, and the mail still goes
+	sed -i '$a postlog_socket = /nonexistent/postlog' "$W/postlog.conf"
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: postlog2\n\nx\n' |
+	    /usr/local/sbin/dkimpipe deliver -c "$W/postlog.conf" -q 4PoStLoG2 -f alice@example.com -- bob@example.org
+	wait_for queue_empty
+}
