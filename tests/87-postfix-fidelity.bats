@@ -190,3 +190,27 @@ last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 	    /usr/local/sbin/dkimpipe deliver -c "$W/postlog.conf" -q 4PoStLoG2 -f alice@example.com -- bob@example.org
 	wait_for queue_empty
 }
+
+@test "the README's postlog set-up: the spawn(8) signer as user=dkimpipe:postdrop logs into maillog_file" {
+	postconf -P submission/inet/content_filter | grep -q dkimlmtp || skip "runs after the switch to spawn(8) above"
+	cp /etc/postfix/master.cf "$W/master.before"
+	sed -i 's/ user=dkimpipe argv=\/usr\/local\/sbin\/dkimpipe lmtp/ user=dkimpipe:postdrop argv=\/usr\/local\/sbin\/dkimpipe lmtp/' /etc/postfix/master.cf
+	grep -q 'user=dkimpipe:postdrop argv=/usr/local/sbin/dkimpipe lmtp' /etc/postfix/master.cf
+	chown dkimpipe /etc/dkimpipe/keys
+	echo 'log_to = postlog' >> /etc/dkimpipe/dkimpipe.conf
+	postfix reload >/dev/null 2>&1; sleep 1
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: postlog via spawn\nMessage-ID: <postlog.spawn@example.com>\n\nx\n' > "$W/pl.eml"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/pl.eml"
+	wait_for queue_empty || { tail -n 20 "$PF_LOG"; false; }
+	# the LMTP reply names the queue id; dkimpipe's own record has the same
+	qid=$(grep 'message-id=<postlog.spawn@example.com>' "$PF_LOG" | head -n 1 | sed -n 's/.*: \([0-9A-Z]*\): message-id=.*/\1/p')
+	echo "qid $qid"
+	grep -n 'dkimpipe\[' "$PF_LOG" | tail -n 3
+	grep -n "$qid" "$PF_LOG"
+	[ -n "$qid" ]
+	wait_for grep -q "dkimpipe\[[0-9]*\]: $qid: signed, from=<alice@example.com>" "$PF_LOG"
+	grep "dkimpipe\[[0-9]*\]: $qid: signed" "$PF_LOG"
+	cp "$W/master.before" /etc/postfix/master.cf
+	sed -i '/^log_to/d' /etc/dkimpipe/dkimpipe.conf
+	postfix reload >/dev/null 2>&1
+}
