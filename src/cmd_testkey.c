@@ -159,6 +159,27 @@ verdict(const struct conf *cf, const struct sigkey *k, time_t now)
 	return ok ? 0 : -1;
 }
 
+/* settings_from - nameservers and require_safe_keys of a config file */
+static void
+settings_from(struct conf *cf, const char *path)
+{
+	struct why why = { 0, "" };
+	struct conf tmp;
+	struct diag dg;
+
+	conf_defaults(&tmp);
+	diag_init(&dg, &why, 0);
+	if (conffile_read(&tmp, path, &dg) < 0)
+		log_fatal(EX_CONFIG, "%s", why.text);
+	if (tmp.nameservers != NULL) {
+		free(cf->nameservers);
+		cf->nameservers = strdup(tmp.nameservers);
+	}
+	if (!tmp.require_safe_keys)
+		cf->require_safe_keys = 0;
+	conf_free(&tmp);
+}
+
 int
 cmd_testkey(int argc, char **argv)
 {
@@ -187,6 +208,8 @@ cmd_testkey(int argc, char **argv)
 	if (d || s || k) {
 		if (!d || !s || !k)
 			log_fatal(EX_USAGE, "-d, -s and -k go together");
+		if (cfpath != NULL)	/* its settings, not its keys */
+			settings_from(&cf, cfpath);
 		conf_add_key(&cf, k, d, s, k);
 	} else {
 		diag_init(&dg, &why, 0);

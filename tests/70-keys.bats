@@ -138,3 +138,14 @@ sys.stdout.buffer.write(bytes.fromhex("302e020100300506032b657004220420") + base
 	[ "$status" -eq 1 ]
 	[[ "$output" == "example.com broken: malformed"* ]]
 }
+
+@test "testkey -c FILE -d -s -k: the file's nameservers are used, its keys are not tested" {
+	printf 'nameservers = 127.0.0.1:%s\ndomain = example.com\nselector = missing\nkeyfile = %s\n' \
+	    "$DNS_PORT" "$W/keys/ed.private" > "$W/tk.conf"
+	sel=ed
+	run "$DKIMPIPE" testkey -c "$W/tk.conf" -d example.com -s "$sel" -k "$W/keys/$sel.private"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "example.com $sel: OK"* ]]
+}
