@@ -83,7 +83,7 @@ cmd_deliver(int argc, char **argv)
 	struct diag d;
 	int ch, rc;
 
-	log_open(LOG_TO_STDERR | LOG_TO_SYSLOG, NULL);
+	log_open(LOG_TO_STDERR | LOG_TO_SYSLOG, NULL, NULL);
 	while ((ch = getopt(argc, argv, "+c:f:q:")) != -1) {
 		switch (ch) {
 		case 'c': cfpath = optarg; break;
@@ -103,7 +103,8 @@ cmd_deliver(int argc, char **argv)
 		fail(&v, qid);
 	}
 	log_open(cf.log_to ? cf.log_to : LOG_TO_SYSLOG, cf.postlog_socket ?
-	    cf.postlog_socket : POSTLOG_SOCKET);
+	    cf.postlog_socket : POSTLOG_SOCKET, cf.postlog_command ?
+	    cf.postlog_command : POSTLOG_COMMAND);
 	resubmit_alarm(cf.timeout);
 
 	signer_init(&m, &cf);

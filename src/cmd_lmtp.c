@@ -491,7 +491,7 @@ cmd_lmtp(int argc, char **argv)
 	struct stat st;
 	int ch, to;
 
-	log_open(LOG_TO_SYSLOG, NULL);
+	log_open(LOG_TO_SYSLOG, NULL, NULL);
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		if (ch != 'c') {
 			log_error("usage: dkimpipe lmtp [-c config]");
@@ -508,7 +508,8 @@ cmd_lmtp(int argc, char **argv)
 	if (fstat(STDERR_FILENO, &st) == 0 && S_ISSOCK(st.st_mode))
 		to &= ~LOG_TO_STDERR;
 	log_open(to ? to : LOG_TO_SYSLOG, s->live.cf.postlog_socket ?
-	    s->live.cf.postlog_socket : POSTLOG_SOCKET);
+	    s->live.cf.postlog_socket : POSTLOG_SOCKET, s->live.cf.postlog_command ?
+	    s->live.cf.postlog_command : POSTLOG_COMMAND);
 	s->start = time(NULL);
 	io_on_term();
 	smtpout_init(&s->out);

@@ -88,6 +88,7 @@ conf_free(struct conf *cf)
 	free(cf->nameservers);
 	free(cf->reinject);
 	free(cf->postlog_socket);
+	free(cf->postlog_command);
 	memset(cf, 0, sizeof(*cf));
 }
 

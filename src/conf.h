@@ -69,6 +69,7 @@ struct conf {
 	int		 multisig;	/* all SigningTable matches sign */
 	int		 log_to;	/* LOG_TO_* bits */
 	char		*postlog_socket; /* log_to = postlog: where */
+	char		*postlog_command; /* ... or through this postlog(1) */
 	char		*keytable;	/* file names, for messages */
 	char		*signingtable;
 	struct sigkey	*keys;

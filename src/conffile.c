@@ -206,6 +206,8 @@ param(struct ctx *c, const char *name, const char *v)
 			return bad(c, name, v, "syslog, stderr, both or postlog");
 	} else if (strcmp(name, "postlog_socket") == 0) {
 		set_str(&cf->postlog_socket, v);
+	} else if (strcmp(name, "postlog_command") == 0) {
+		set_str(&cf->postlog_command, v);
 	} else
 		return diag(c->d, EX_CONFIG, "%s:%zu: unknown parameter %s", c->path,
 		    c->lineno, name);

@@ -6,16 +6,25 @@
  * shape Postfix uses: "QUEUEID: signed, d=..." or "warning: ...", or,
  * with log_to = postlog, to Postfix's own postlogd(8) socket (Postfix
  * with maillog_file), as one datagram "Mon dd hh:mm:ss host
- * dkimpipe[pid]: text" the way Postfix's programs send theirs; when that
- * socket cannot be reached the records go to syslog instead.
+ * dkimpipe[pid]: text" the way Postfix's programs send theirs. A process
+ * that may not reach the socket (it sits in Postfix's public/ directory,
+ * group postdrop) runs Postfix's postlog(1) for each record instead,
+ * when that is set-gid postdrop as Postfix installs it ("postfix
+ * set-permissions"); failing both, the records go to syslog.
  * Info records go to syslog only: pipe(8) puts stderr into bounces.
  * The target is set once at start-up; it is configuration, not state.
  * Callers sanitize untrusted strings with log_sanitize().
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +38,7 @@
 
 static int log_targets = LOG_TO_STDERR;
 static int postlog_fd = -1;
+static char postlog_cmd[256];	/* set-gid postlog(1) when no socket, or "" */
 
 /* postlog_connect - the postlogd socket, or -1 */
 static int
@@ -51,30 +61,84 @@ postlog_connect(const char *path)
 	return fd;
 }
 
-/* log_open - choose where records go (postlog: the postlogd socket path) */
+/* usable_postlog - cmd is an executable postlog(1) set-gid postdrop */
+static int
+usable_postlog(const char *cmd)
+{
+	struct stat st;
+
+	return cmd != NULL && stat(cmd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & S_ISGID) && access(cmd, X_OK) == 0;
+}
+
+/*
+ * log_open - choose where records go; for postlog, the postlogd socket
+ * path and the postlog(1) command to run when the socket is out of reach
+ */
 void
-log_open(int targets, const char *postlog)
+log_open(int targets, const char *postlog, const char *cmd)
 {
 	if (postlog_fd >= 0)
 		close(postlog_fd);
 	postlog_fd = -1;
+	postlog_cmd[0] = '\0';
 	if ((targets & LOG_TO_POSTLOG) &&
-	    (postlog_fd = postlog_connect(postlog)) < 0)
-		targets = (targets & ~LOG_TO_POSTLOG) | LOG_TO_SYSLOG;
+	    (postlog_fd = postlog_connect(postlog)) < 0) {
+		if (usable_postlog(cmd) && strlen(cmd) < sizeof(postlog_cmd))
+			memcpy(postlog_cmd, cmd, strlen(cmd) + 1);
+		else
+			targets = (targets & ~LOG_TO_POSTLOG) | LOG_TO_SYSLOG;
+	}
 	log_targets = targets;
 	if (targets & LOG_TO_SYSLOG)
 		openlog("dkimpipe", LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
+/* run_postlog - one record through postlog(1); stdio to /dev/null */
+static void
+run_postlog(int prio, const char *text)
+{
+	char *argv[8], tag[] = "-t", name[] = "dkimpipe", p[] = "-p";
+	char info[] = "info", warn[] = "warn", error[] = "error";
+	int status, fd;
+	pid_t pid;
+
+	if ((pid = fork()) < 0)
+		return;
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			(void)dup2(fd, STDIN_FILENO);
+			(void)dup2(fd, STDOUT_FILENO);
+			(void)dup2(fd, STDERR_FILENO);
+		}
+		argv[0] = postlog_cmd;
+		argv[1] = tag;
+		argv[2] = name;
+		argv[3] = p;
+		argv[4] = prio == LOG_INFO ? info : prio == LOG_WARNING ? warn : error;
+		argv[5] = (char *)(uintptr_t)text;
+		argv[6] = NULL;
+		execv(postlog_cmd, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		continue;
+}
+
 /* to_postlog - one record to postlogd, formatted as Postfix's msg_logger */
 static void
-to_postlog(const char *prefix, const char *text)
+to_postlog(int prio, const char *prefix, const char *text)
 {
 	char rec[LOG_MAXLEN + 200], host[256] = "localhost", stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	int n;
 
+	if (postlog_fd < 0) {
+		if (postlog_cmd[0] != '\0')
+			run_postlog(prio, text);
+		return;
+	}
 	(void)gethostname(host, sizeof(host));
 	host[sizeof(host) - 1] = '\0';
 	host[strcspn(host, ".")] = '\0';
@@ -101,7 +165,7 @@ log_emit(int prio, int to_stderr, const char *prefix, const char *fmt,
 	if (log_targets & LOG_TO_SYSLOG)
 		syslog(prio, "%s%s", prefix, text);
 	if (log_targets & LOG_TO_POSTLOG)
-		to_postlog(prefix, text);
+		to_postlog(prio, prefix, text);
 }
 
 void

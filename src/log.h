@@ -13,8 +13,9 @@
 #define LOG_TO_POSTLOG	4	/* Postfix's postlogd socket */
 
 #define POSTLOG_SOCKET	"/var/spool/postfix/public/postlog"
+#define POSTLOG_COMMAND	"/usr/sbin/postlog"
 
-void	log_open(int, const char *);
+void	log_open(int, const char *, const char *);
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));

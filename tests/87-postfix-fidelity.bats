@@ -214,3 +214,20 @@ last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 	sed -i '/^log_to/d' /etc/dkimpipe/dkimpipe.conf
 	postfix reload >/dev/null 2>&1
 }
+
+@test "log_to = postlog without the group: through a set-gid postlog(1) (what 'postfix set-permissions' makes of Debian's)" {
+	postconf -P submission/inet/content_filter | grep -q dkimlmtp || skip "runs after the switch to spawn(8) above"
+	# a set-gid copy in the sandbox's /usr/local/sbin, not the host's /usr/sbin/postlog
+	install -g postdrop -m 2755 /usr/sbin/postlog /usr/local/sbin/postlog-sgid
+	grep -q 'user=dkimpipe argv=/usr/local/sbin/dkimpipe lmtp' /etc/postfix/master.cf
+	printf 'log_to = postlog\npostlog_command = /usr/local/sbin/postlog-sgid\n' >> /etc/dkimpipe/dkimpipe.conf
+	postfix reload >/dev/null 2>&1; sleep 1
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: postlog cmd\nMessage-ID: <postlog.cmd@example.com>\n\nx\n' > "$W/pc.eml"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/pc.eml"
+	wait_for queue_empty
+	qid=$(grep 'message-id=<postlog.cmd@example.com>' "$PF_LOG" | head -n 1 | sed -n 's/.*: \([0-9A-Z]*\): message-id=.*/\1/p')
+	[ -n "$qid" ]
+	wait_for grep -q "dkimpipe\[[0-9]*\]: $qid: signed, from=<alice@example.com>" "$PF_LOG"
+	sed -i '/^log_to/d; /^postlog_command/d' /etc/dkimpipe/dkimpipe.conf
+	rm -f /usr/local/sbin/postlog-sgid
+}
