@@ -49,6 +49,24 @@ passes() { grep -c "relay=$1.*status=sent" "$PF_LOG" || true; }
 	grep -q 'postfix/dkimpipe-reinject/smtpd' "$PF_LOG"
 }
 
+@test "pipe(8): sendmail -t as root and as an unprivileged user: each signed once, delivered once" {
+	before=$(sink_count); n0=$(passes dkimsign)
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: sendmail -t root\n\nx\n' |
+	    /usr/sbin/sendmail -t -i
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: sendmail -t user\n\nx\n' |
+	    runuser -u dkimtest -- /usr/sbin/sendmail -t -i
+	wait_for eval '[ "$(sink_count)" -ge $((before + 2)) ]'
+	wait_for queue_empty
+	sleep 1
+	[ "$(sink_count)" -eq $((before + 2)) ]
+	[ "$(( $(passes dkimsign) - n0 ))" -eq 2 ]
+	for who in root user; do
+		f=$(last_sink_with "^Subject: sendmail -t $who")
+		[ "$(signatures "$f" | wc -l)" -eq 2 ]
+		$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+	done
+}
+
 @test "pipe(8): no key, empty From, two From, null sender: each passes the signer once, delivered once, no loop" {
 	before=$(sink_count); n0=$(passes dkimsign)
 	printf 'From: x@nokey.example\nTo: bob@example.org\nSubject: case nokey\n\nx\n' |
