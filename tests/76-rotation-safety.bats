@@ -70,7 +70,8 @@ selectors_at() {	# selectors_at TIME - s= of the signatures deliver makes then
 	run faketime '2026-12-28 00:00:00' "$DKIMPIPE" check -c "$W/dp.conf"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"warning: key new activates in 96 hours but new2027._domainkey.example.com is not published"* ]]
+	# 96 hours at the faked instant; 95 once the faked clock has moved on
+	[[ "$output" == *"warning: key new activates in 9"[56]" hours but new2027._domainkey.example.com is not published"* ]]
 	run faketime '2026-11-01 00:00:00' "$DKIMPIPE" check -c "$W/dp.conf"
 	[[ "$output" != *warning* ]]
 	run faketime '2027-01-09 00:00:00' "$DKIMPIPE" check -c "$W/dp.conf"
