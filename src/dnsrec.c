@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "dnsrec.h"
+#include "taglist.h"
 #include "xmem.h"
 
 #define TXT_CHUNK	250	/* bytes per quoted string, <= 255 */
@@ -83,35 +84,6 @@ dnsrec_zone(struct buf *b, EVP_PKEY *key, const char *selector,
 	buf_free(&v);
 }
 
-/* tag - copy tag value t from a record, white space removed */
-static int
-tag(const char *rec, const char *t, char *out, size_t size)
-{
-	const char *p = rec, *v;
-	size_t tl = strlen(t), o = 0;
-
-	while (*p != '\0') {
-		while (*p == ';' || isspace((unsigned char)*p))
-			p++;
-		v = p + strcspn(p, "=;");
-		if (*v == '=') {
-			const char *name_end = v;
-
-			while (name_end > p && isspace((unsigned char)name_end[-1]))
-				name_end--;
-			if ((size_t)(name_end - p) == tl && strncmp(p, t, tl) == 0) {
-				for (v++; *v != '\0' && *v != ';'; v++)
-					if (!isspace((unsigned char)*v) && o + 1 < size)
-						out[o++] = *v;
-				out[o] = '\0';
-				return 1;
-			}
-		}
-		p = v + strcspn(v, ";");
-	}
-	return 0;
-}
-
 /* dnsrec_parse - parse a fetched key record */
 int
 dnsrec_parse(struct keyrec *r, const char *rec, struct why *why)
@@ -122,18 +94,18 @@ dnsrec_parse(struct keyrec *r, const char *rec, struct why *why)
 	int n;
 
 	memset(r, 0, sizeof(*r));
-	if (tag(rec, "v", v, sizeof(v)) && strcmp(v, "DKIM1") != 0)
+	if (taglist_get(rec, "v", v, sizeof(v)) && strcmp(v, "DKIM1") != 0)
 		return why_set(why, EX_DATAERR, "record has v=%s, not DKIM1", v);
-	if (tag(rec, "v", v, sizeof(v)) && (rec[strspn(rec, " \t")] != 'v' ||
+	if (taglist_get(rec, "v", v, sizeof(v)) && (rec[strspn(rec, " \t")] != 'v' ||
 	    rec[strspn(rec, " \t") + 1 + strspn(rec + strspn(rec, " \t") + 1, " \t")] != '='))
 		return why_set(why, EX_DATAERR, "record has v= but not as its first tag");
-	if (!tag(rec, "k", r->k, sizeof(r->k)))
+	if (!taglist_get(rec, "k", r->k, sizeof(r->k)))
 		strlcpy(r->k, "rsa", sizeof(r->k));
-	tag(rec, "h", r->h, sizeof(r->h));
-	tag(rec, "s", r->s, sizeof(r->s));
-	tag(rec, "t", r->t, sizeof(r->t));
+	taglist_get(rec, "h", r->h, sizeof(r->h));
+	taglist_get(rec, "s", r->s, sizeof(r->s));
+	taglist_get(rec, "t", r->t, sizeof(r->t));
 	r->testing = strchr(r->t, 'y') != NULL;
-	if (!tag(rec, "p", p, sizeof(p)))
+	if (!taglist_get(rec, "p", p, sizeof(p)))
 		return why_set(why, EX_DATAERR, "record has no p= tag");
 	if (p[0] == '\0') {
 		r->revoked = 1;

@@ -28,37 +28,10 @@
 #include "mbox.h"
 #include "io.h"
 #include "signer.h"
+#include "taglist.h"
 #include "xmem.h"
 
 #define CHUNK	(64 * 1024)
-
-/* tag - the value of tag name in a tag list, white space removed */
-static int
-tag(const char *list, size_t n, const char *name, char *out, size_t size)
-{
-	size_t i = 0, k, o, nl = strlen(name);
-
-	while (i < n) {
-		while (i < n && strchr(" \t\r\n;", list[i]) != NULL)
-			i++;
-		for (k = i; k < n && list[k] != '=' && list[k] != ';'; k++)
-			continue;
-		o = k;
-		while (o > i && strchr(" \t\r\n", list[o - 1]) != NULL)
-			o--;
-		if (k < n && list[k] == '=' && o - i == nl && strncmp(list + i, name, nl) == 0) {
-			for (o = 0, k++; k < n && list[k] != ';'; k++)
-				if (strchr(" \t\r\n", list[k]) == NULL && o + 1 < size)
-					out[o++] = list[k];
-			out[o] = '\0';
-			return 1;
-		}
-		while (k < n && list[k] != ';')
-			k++;
-		i = k + 1;
-	}
-	return 0;
-}
 
 /* ours - a DKIM-Signature field that one of the chosen keys replaces */
 static int
@@ -67,19 +40,22 @@ ours(const struct header *h, const struct hfield *f, const struct sigsel *sel,
 {
 	const char *raw = header_raw(h, f), *v = memchr(raw, ':', f->len);
 	char d[DOMAIN_MAX + 1], s[128];
-	size_t i, n;
+	struct buf list;
+	size_t i;
+	int hit = 0;
 
 	if (v == NULL || !header_is(h, f, "DKIM-Signature"))
 		return 0;
 	v++;
-	n = f->len - (size_t)(v - raw);
-	if (!tag(v, n, "d", d, sizeof(d)) || !tag(v, n, "s", s, sizeof(s)))
-		return 0;
-	for (i = 0; i < nsel; i++)
-		if (strcasecmp(d, sel[i].domain) == 0 && (how == REPLACE_DOMAIN ||
-		    strcmp(s, sel[i].key->selector) == 0))
-			return 1;
-	return 0;
+	buf_init(&list);
+	buf_add(&list, v, f->len - (size_t)(v - raw));	/* NUL-terminated */
+	if (taglist_get(list.data, "d", d, sizeof(d)) &&
+	    taglist_get(list.data, "s", s, sizeof(s)))
+		for (i = 0; i < nsel && !hit; i++)
+			hit = strcasecmp(d, sel[i].domain) == 0 &&
+			    (how == REPLACE_DOMAIN || strcmp(s, sel[i].key->selector) == 0);
+	buf_free(&list);
+	return hit;
 }
 
 /*

@@ -8,7 +8,7 @@
  * Failures are EX_TEMPFAIL: the message is fine, the machine is not.
  * When the input itself is a regular file read from its start (sign
  * FILE, sign < FILE), nothing is copied: the spool only counts bytes and
- * spool_copy() reads the file again.
+ * spool_each() reads the file again.
  */
 #include <sys/stat.h>
 
@@ -157,19 +157,6 @@ spool_each(struct spool *sp, spool_out out, void *arg, struct why *why)
 		return why_set(why, EX_TEMPFAIL, "cannot read temporary file: %s",
 		    strerror(errno));
 	return 0;
-}
-
-static int
-to_fd(void *arg, const char *p, size_t n)
-{
-	return io_write_all(*(int *)arg, p, n);
-}
-
-/* spool_copy - write the whole spooled message to fd */
-int
-spool_copy(struct spool *sp, int fd, struct why *why)
-{
-	return spool_each(sp, to_fd, &fd, why);
 }
 
 void

@@ -25,7 +25,6 @@ void	spool_borrow(struct spool *, int);
 int	spool_write(struct spool *, const void *, size_t, struct why *);
 typedef int (*spool_out)(void *, const char *, size_t);
 
-int	spool_copy(struct spool *, int, struct why *);
 int	spool_each(struct spool *, spool_out, void *, struct why *);
 void	spool_free(struct spool *);
 

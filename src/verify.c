@@ -31,6 +31,7 @@
 #include "header.h"
 #include "io.h"
 #include "sign.h"
+#include "taglist.h"
 #include "verify.h"
 #include "xmem.h"
 
@@ -58,34 +59,6 @@ settle(struct vsig *v, const char *result, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(v->res->reason, sizeof(v->res->reason), fmt, ap);
 	va_end(ap);
-}
-
-/* gettag - value of tag t (white space removed), or NULL */
-static char *
-gettag(const char *list, const char *t, char *out, size_t size)
-{
-	const char *p = list, *eq, *end, *n0, *n1;
-	size_t o = 0;
-
-	while (*p != '\0') {
-		end = p + strcspn(p, ";");
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq != NULL) {
-			for (n0 = p; n0 < eq && isspace((unsigned char)*n0); n0++)
-				;
-			for (n1 = eq; n1 > n0 && isspace((unsigned char)n1[-1]); n1--)
-				;
-			if ((size_t)(n1 - n0) == strlen(t) && strncmp(n0, t, (size_t)(n1 - n0)) == 0) {
-				for (eq++; eq < end; eq++)
-					if (!isspace((unsigned char)*eq) && o + 1 < size)
-						out[o++] = *eq;
-				out[o] = '\0';
-				return out;
-			}
-		}
-		p = *end ? end + 1 : end;
-	}
-	return NULL;
 }
 
 /* strip_b - the raw field with the b= value removed, line ending kept */
@@ -261,18 +234,18 @@ check_tags(struct vsig *v)
 		defang(v->res->s, ".-_");
 		return settle(v, "permerror", "s= is not a selector"), -1;
 	}
-	if (gettag(v->tags.data, "i", val, sizeof(val)) && !identity_ok(val, v->res->d))
+	if (taglist_get(v->tags.data, "i", val, sizeof(val)) && !identity_ok(val, v->res->d))
 		return settle(v, "permerror", "i= is not in d= or a subdomain of it"), -1;
-	if (gettag(v->tags.data, "q", val, sizeof(val)) && !list_has(val, "dns/txt", "dns"))
+	if (taglist_get(v->tags.data, "q", val, sizeof(val)) && !list_has(val, "dns/txt", "dns"))
 		return settle(v, "permerror", "q= names no known query method"), -1;
-	if ((gettag(v->tags.data, "t", t, sizeof(t)) && !is_number(t)) ||
-	    (gettag(v->tags.data, "x", x, sizeof(x)) && !is_number(x)))
+	if ((taglist_get(v->tags.data, "t", t, sizeof(t)) && !is_number(t)) ||
+	    (taglist_get(v->tags.data, "x", x, sizeof(x)) && !is_number(x)))
 		return settle(v, "permerror", "t= or x= is not a number"), -1;
-	if (gettag(v->tags.data, "t", t, sizeof(t)) && gettag(v->tags.data, "x", x,
+	if (taglist_get(v->tags.data, "t", t, sizeof(t)) && taglist_get(v->tags.data, "x", x,
 	    sizeof(x)) && strtoll(x, NULL, 10) <= strtoll(t, NULL, 10))
 		return settle(v, "permerror", "x= is not later than t="), -1;
-	if (!gettag(v->tags.data, "b", val, sizeof(val)) || !is_base64(val) ||
-	    !gettag(v->tags.data, "bh", val, sizeof(val)) || !is_base64(val))
+	if (!taglist_get(v->tags.data, "b", val, sizeof(val)) || !is_base64(val) ||
+	    !taglist_get(v->tags.data, "bh", val, sizeof(val)) || !is_base64(val))
 		return settle(v, "permerror", "b= or bh= is not base64"), -1;
 	return 0;
 }
@@ -292,22 +265,22 @@ setup(struct vsig *v, const struct header *h, time_t now)
 	    i < v->f->len; i++)
 		if (raw[i] != '\r' && raw[i] != '\n')
 			buf_addc(&v->tags, raw[i]);
-	gettag(v->tags.data, "d", v->res->d, sizeof(v->res->d));
-	gettag(v->tags.data, "s", v->res->s, sizeof(v->res->s));
-	gettag(v->tags.data, "a", v->res->a, sizeof(v->res->a));
+	taglist_get(v->tags.data, "d", v->res->d, sizeof(v->res->d));
+	taglist_get(v->tags.data, "s", v->res->s, sizeof(v->res->s));
+	taglist_get(v->tags.data, "a", v->res->a, sizeof(v->res->a));
 	defang(v->res->a, "-");
-	if (gettag(v->tags.data, "b", val, sizeof(val)))
+	if (taglist_get(v->tags.data, "b", val, sizeof(val)))
 		strlcpy(v->res->b8, val, sizeof(v->res->b8));
 	defang(v->res->b8, "+/=");
-	if (!gettag(v->tags.data, "v", val, sizeof(val)) || strcmp(val, "1") != 0)
+	if (!taglist_get(v->tags.data, "v", val, sizeof(val)) || strcmp(val, "1") != 0)
 		return settle(v, "permerror", "missing or bad v= tag");
-	if (!gettag(v->tags.data, "b", val, 4) || !gettag(v->tags.data, "bh", val, 4) ||
+	if (!taglist_get(v->tags.data, "b", val, 4) || !taglist_get(v->tags.data, "bh", val, 4) ||
 	    !v->res->d[0] || !v->res->s[0] || !v->res->a[0] ||
-	    !gettag(v->tags.data, "h", val, sizeof(val)))
+	    !taglist_get(v->tags.data, "h", val, sizeof(val)))
 		return settle(v, "permerror", "missing required tag");
 	if (check_tags(v) < 0)
 		return;
-	gettag(v->tags.data, "h", val, sizeof(val));
+	taglist_get(v->tags.data, "h", val, sizeof(val));
 	for (i = 0; val[i]; i++)
 		val[i] = (char)tolower((unsigned char)val[i]);
 	if (strcmp(val, "from") != 0 && strncmp(val, "from:", 5) != 0 &&
@@ -317,17 +290,17 @@ setup(struct vsig *v, const struct header *h, time_t now)
 	if (keys_alg_parse(v->res->a, &v->alg) < 0)
 		return settle(v, "neutral", "unsupported algorithm %s", v->res->a);
 	memset(&tmp, 0, sizeof(tmp));
-	if (!gettag(v->tags.data, "c", c, sizeof(c)))
+	if (!taglist_get(v->tags.data, "c", c, sizeof(c)))
 		strlcpy(c, "simple/simple", sizeof(c));
 	if (conf_set_canon(&tmp, c) < 0)
 		return settle(v, "permerror", "bad canonicalization %s", c);
 	v->hc = tmp.hcanon;
 	v->bc = tmp.bcanon;
-	if (gettag(v->tags.data, "x", val, sizeof(val)) && strtoll(val, NULL, 10) < now)
+	if (taglist_get(v->tags.data, "x", val, sizeof(val)) && strtoll(val, NULL, 10) < now)
 		return settle(v, "fail", "signature expired");
 	bodyhash_init(&v->bh, v->bc);
 	v->hashing = 1;
-	if (gettag(v->tags.data, "l", val, sizeof(val))) {
+	if (taglist_get(v->tags.data, "l", val, sizeof(val))) {
 		v->bh.limit = strtoull(val, &end, 10);
 		if (*end != '\0' || val[0] == '\0' || val[0] == '-')
 			return settle(v, "permerror", "bad l= tag");
@@ -371,7 +344,7 @@ same_domain_identity(const struct vsig *v)
 	char i[512];
 	const char *at;
 
-	if (!gettag(v->tags.data, "i", i, sizeof(i)) || (at = strchr(i, '@')) == NULL)
+	if (!taglist_get(v->tags.data, "i", i, sizeof(i)) || (at = strchr(i, '@')) == NULL)
 		return 1;
 	return strcasecmp(at + 1, v->res->d) == 0;
 }
@@ -422,8 +395,8 @@ check_sig(struct vsig *v, const struct header *h, EVP_PKEY *pk)
 	EVP_MD_CTX *mc = NULL;
 	int n, ok;
 
-	gettag(v->tags.data, "h", hl, sizeof(hl));
-	gettag(v->tags.data, "b", b64, sizeof(b64));
+	taglist_get(v->tags.data, "h", hl, sizeof(hl));
+	taglist_get(v->tags.data, "b", b64, sizeof(b64));
 	n = EVP_DecodeBlock(sig, (unsigned char *)b64, (int)strlen(b64));
 	if (n < 0 || !is_base64(b64))
 		return settle(v, "permerror", "b= is not base64");
@@ -469,7 +442,7 @@ finish(struct vsig *v, const struct header *h, const struct keysrc *ks)
 		return;
 	}
 	EVP_EncodeBlock((unsigned char *)ours, dg, 32);
-	gettag(v->tags.data, "bh", theirs, sizeof(theirs));
+	taglist_get(v->tags.data, "bh", theirs, sizeof(theirs));
 	if (v->bh.limit != UINT64_MAX && v->bh.limit > v->bh.hashed)
 		settle(v, "permerror", "l= is larger than the body");
 	else if (strcmp(ours, theirs) != 0)

@@ -30,8 +30,6 @@ restart_sink() {
 	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
 }
 
-# last_sink_with PATTERN - the newest stored message matching PATTERN
-last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 
 @test "pipe(8) recipe: a message exactly at the entry point's size limit is delivered signed; one byte over is refused at SMTP time" {
 	[ "$(postconf -h message_size_limit)" -eq 10280000 ]

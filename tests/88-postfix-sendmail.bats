@@ -22,7 +22,6 @@ teardown_file() {
 	pf_teardown "$W"
 }
 
-last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 passes() { grep -c "relay=$1.*status=sent" "$PF_LOG" || true; }
 
 @test "check refuses a content filter on pickup while re-injection goes through sendmail (it would loop)" {

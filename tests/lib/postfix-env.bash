@@ -103,6 +103,8 @@ wait_for() {
 	return 1
 }
 
+# last_sink_with PATTERN - the newest message at the sink matching PATTERN
+last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 sink_count() { ls "$W/sink" 2>/dev/null | grep -c '\.eml$' || true; }
 maildir_count() { ls ~dkimtest/Maildir/new 2>/dev/null | wc -l; }
 queue_empty() { [ -z "$(postqueue -j)" ]; }
