@@ -34,6 +34,7 @@
 #include "lmtp.h"
 #include "log.h"
 #include "pass.h"
+#include "received.h"
 #include "signer.h"
 #include "smtpout.h"
 #include "xmem.h"
@@ -284,7 +285,7 @@ envelope(const struct session *s, struct envelope *env)
 	env->body8 = s->body8;
 }
 
-/* qid - the queue id for the log: XFORWARD IDENT, else NOQUEUE */
+/* qid - the queue id for the log: XFORWARD IDENT or Received:, else NOQUEUE */
 static const char *
 qid(const struct session *s)
 {
@@ -398,6 +399,8 @@ do_data(struct session *s)
 	} else {
 		io_deadline((unsigned)cf->timeout);
 		rc = signer_end(&m, cf, &why);
+		if (s->ident[0] == '\0')	/* no XFORWARD IDENT: sendmail(1) mail */
+			(void)received_qid(&m.hdr, s->ident, sizeof(s->ident));
 		envelope(s, &env);
 		pass_on(cf, qid(s), &env, &m, rc, &why, &v);
 		io_deadline(0);

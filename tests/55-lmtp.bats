@@ -122,6 +122,33 @@ verifies() { $PY "$LIB/verify-dkimpy.py" "${2:-$W/k/keys.txt}" "$1"; }
 	verifies "$FAKE_DIR/msg.1"
 }
 
+@test "no XFORWARD IDENT (sendmail(1) mail): the queue id in Postfix's topmost Received: names the message" {
+	{
+		printf 'Received: by mx.example.com (Postfix, from userid 0)\n\tid 4QiD7Zx1y; Tue,  1 Dec 2026 12:00:00 +0000 (UTC)\n'
+		printf 'Received: from evil (evil [192.0.2.1]) by evil (Postfix) with ESMTP id FORGED99\n'
+		cat "$MSG"
+	} > "$BATS_TEST_TMPDIR/pickup.eml"
+	# a topmost Received: that is not Postfix's names nothing
+	{ printf 'Received: from x by y with SMTP id NOTPOSTFIX1; Tue, 1 Dec 2026\n'; cat "$BATS_TEST_TMPDIR/pickup.eml"; } > "$BATS_TEST_TMPDIR/other.eml"
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $BATS_TEST_TMPDIR/pickup.eml
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $BATS_TEST_TMPDIR/other.eml
+	QUIT
+	EOF
+	echo "$output"
+	[[ "$output" == *"250 2.0.0 <bob@example.org> dkimpipe: 4QiD7Zx1y: signed"* ]]
+	[[ "$output" == *"dkimpipe: 4QiD7Zx1y: signed, from=<alice@example.com>"* ]]
+	[[ "$output" == *"NOQUEUE: signed, from=<alice@example.com>"* ]]
+	[[ "$output" != *FORGED99* ]]
+	[[ "$output" != *NOTPOSTFIX1* ]]
+}
+
 @test "the whole session, DATA included, in one write (stdin from a file)" {
 	{
 		printf 'LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n'

@@ -4,8 +4,10 @@
 #
 # As root, CMD runs in private mount and network namespaces: fresh
 # directories are mounted over /etc/postfix (seeded with a copy of the
-# package's files), /var/spool/postfix, /var/lib/postfix, /etc/dkimpipe
-# and /usr/local/sbin, and the network is a loopback interface of its
+# package's files), /var/spool/postfix, /var/lib/postfix, the second
+# instance's /etc/postfix-out, /var/spool/postfix-out and
+# /var/lib/postfix-out (empty), /etc/dkimpipe and /usr/local/sbin, and
+# the network is a loopback interface of its
 # own. The tests' Postfix instance lives and dies in there; the host's
 # Postfix, if any, keeps running with its configuration and queue
 # untouched, and its ports do not collide with the tests' ports. The
@@ -23,13 +25,15 @@ fi
 
 # fingerprint - the host files the tests must leave alone
 fingerprint() {
-	for d in /etc/postfix /etc/dkimpipe; do
+	for d in /etc/postfix /etc/postfix-out /etc/dkimpipe; do
 		[ -d "$d" ] && find "$d" -xdev -printf '%p %m %u %g %s %T@\n' 2>/dev/null
 		[ -d "$d" ] && find "$d" -xdev -type f -exec sha256sum {} + 2>/dev/null
 	done
 	for q in incoming active deferred hold maildrop corrupt; do
-		[ -d "/var/spool/postfix/$q" ] &&
-		    find "/var/spool/postfix/$q" -xdev -type f -printf '%p %s\n' 2>/dev/null
+		for s in /var/spool/postfix /var/spool/postfix-out; do
+			[ -d "$s/$q" ] &&
+			    find "$s/$q" -xdev -type f -printf '%p %s\n' 2>/dev/null
+		done
 	done | sort
 }
 
@@ -63,18 +67,23 @@ shift
 
 S=$(mktemp -d /tmp/dkimpipe-sandbox.XXXXXX)
 chmod 755 "$S"
-mkdir -p "$S/etc-postfix" "$S/spool" "$S/lib" "$S/etc-dkimpipe" "$S/sbin" "$S/home"
+mkdir -p "$S/etc-postfix" "$S/spool" "$S/lib" "$S/etc-dkimpipe" "$S/sbin" "$S/home" \
+    "$S/etc-postfix-out" "$S/spool-out" "$S/lib-out"
 [ -d /etc/postfix ] && cp -a /etc/postfix/. "$S/etc-postfix/"
 chown dkimtest "$S/home"
 chown postfix:postfix "$S/lib" 2>/dev/null
 # mountpoints that a host without them lacks are made and removed again
 made=""
-for m in /etc/postfix /var/spool/postfix /var/lib/postfix /etc/dkimpipe /usr/local/sbin; do
+for m in /etc/postfix /var/spool/postfix /var/lib/postfix /etc/dkimpipe /usr/local/sbin \
+    /etc/postfix-out /var/spool/postfix-out /var/lib/postfix-out; do
 	[ -d "$m" ] || { mkdir -p "$m" && made="$made $m"; }
 done
 mount --bind "$S/etc-postfix" /etc/postfix &&
     mount --bind "$S/spool" /var/spool/postfix &&
     mount --bind "$S/lib" /var/lib/postfix &&
+    mount --bind "$S/etc-postfix-out" /etc/postfix-out &&
+    mount --bind "$S/spool-out" /var/spool/postfix-out &&
+    mount --bind "$S/lib-out" /var/lib/postfix-out &&
     mount --bind "$S/etc-dkimpipe" /etc/dkimpipe &&
     mount --bind "$S/sbin" /usr/local/sbin &&
     mount --bind "$S/home" "$(getent passwd dkimtest | cut -d: -f6)" &&
@@ -91,7 +100,7 @@ for p in /proc/[0-9]*; do
 done
 sleep 0.2
 umount /etc/postfix /var/spool/postfix /var/lib/postfix /etc/dkimpipe \
-    /usr/local/sbin "$(getent passwd dkimtest | cut -d: -f6)" 2>/dev/null
+    /etc/postfix-out /var/spool/postfix-out /var/lib/postfix-out /usr/local/sbin "$(getent passwd dkimtest | cut -d: -f6)" 2>/dev/null
 for m in $made; do rmdir "$m" 2>/dev/null; done
 rm -rf "$S"
 exit "$status"
