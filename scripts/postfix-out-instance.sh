@@ -26,9 +26,8 @@ postfix-*) ;;
 esac
 dir=/etc/$name
 here=$(dirname "$0")
-regexp=$here/../examples/dkimpipe_notices.regexp
-[ -f "$regexp" ] || regexp=/usr/local/share/dkimpipe/dkimpipe_notices.regexp
-[ -f "$regexp" ] || { echo "postfix-out-instance: no dkimpipe_notices.regexp" >&2; exit 66; }
+regexp=$here/../examples/dkimpipe_notices.regexp	# run it from the source tree
+[ -f "$regexp" ] || { echo "postfix-out-instance: no $regexp" >&2; exit 66; }
 if [ -f "$dir/main.cf" ]; then
 	echo "postfix-out-instance: $dir/main.cf exists; not changed" >&2
 	exit 73
