@@ -44,7 +44,8 @@ deliver_usage(void)
 	struct why why;
 
 	why_set(&why, EX_USAGE, "usage: dkimpipe deliver [-c config] "
-	    "[-q queue_id] -f sender -- recipient...");
+	    "[-q queue_id] [-a client_address] [-u sasl_username] -f sender "
+	    "-- recipient...");
 	pass_fail(&v, EX_TEMPFAIL, "4.3.5", &why);
 	fail(&v, "NOQUEUE");
 }
@@ -74,6 +75,7 @@ int
 cmd_deliver(int argc, char **argv)
 {
 	const char *cfpath = CONF_DEFAULT_PATH, *qid = "NOQUEUE", *sender = NULL;
+	const char *client = NULL, *sasl = NULL;
 	struct why why = { 0, "" };
 	struct envelope env = { 0 };
 	struct smtpout so;
@@ -84,8 +86,10 @@ cmd_deliver(int argc, char **argv)
 	int ch, rc;
 
 	log_open(LOG_TO_STDERR | LOG_TO_SYSLOG, NULL, NULL);
-	while ((ch = getopt(argc, argv, "+c:f:q:")) != -1) {
+	while ((ch = getopt(argc, argv, "+a:c:f:q:u:")) != -1) {
 		switch (ch) {
+		case 'a': client = optarg; break;
+		case 'u': sasl = optarg; break;
 		case 'c': cfpath = optarg; break;
 		case 'f': sender = optarg; break;
 		case 'q': qid = optarg; break;
@@ -108,6 +112,7 @@ cmd_deliver(int argc, char **argv)
 	resubmit_alarm(cf.timeout);
 
 	signer_init(&m, &cf);
+	pass_origin(&m, &cf, client, sasl);
 	memset(&v, 0, sizeof(v));
 	rc = signer_run(&m, STDIN_FILENO, &cf, &why);
 	env.sender = sender;

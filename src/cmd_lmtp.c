@@ -58,6 +58,8 @@ struct session {
 	int		 smtputf8;	/* MAIL SMTPUTF8 */
 	int		 body8;		/* MAIL BODY=8BITMIME */
 	char		 ident[64];	/* XFORWARD IDENT: Postfix's queue id */
+	char		 client[64];	/* XFORWARD ADDR: the original client */
+	int		 xforward;	/* XFORWARD came in this transaction */
 	int		 errors;
 	int		 messages;
 	time_t		 start;
@@ -84,6 +86,8 @@ reset(struct session *s)
 	s->smtputf8 = 0;
 	s->body8 = 0;
 	s->ident[0] = '\0';
+	s->client[0] = '\0';
+	s->xforward = 0;
 }
 
 static void
@@ -148,10 +152,13 @@ do_xforward(struct session *s, const char *arg)
 	while ((r = lmtp_param(&arg, key, sizeof(key), val, sizeof(val))) > 0)
 		if (strcmp(key, "IDENT") == 0)
 			queue_id(s, val);
+		else if (strcmp(key, "ADDR") == 0)
+			strlcpy(s->client, val, sizeof(s->client));
 	if (r < 0) {
 		bad(s, "501 5.5.4 bad XFORWARD attribute");
 		return;
 	}
+	s->xforward = 1;
 	lmtp_reply(&s->io, "250 2.0.0 Ok");
 }
 
@@ -354,6 +361,23 @@ replies(struct session *s, const struct verdict *v)
 			    s->rcpt[i], s->ident, s->ident[0] ? ": " : "", v->why.text);
 }
 
+/*
+ * origin - with internal_hosts, only a client that XFORWARD names as ours
+ * (or no network client: sendmail(1), notices) gets signed; without
+ * XFORWARD nothing says so (lmtp_send_xforward_command = yes is missing)
+ */
+static void
+origin(struct session *s, struct signed_msg *m)
+{
+	const struct conf *cf = &s->live.cf;
+
+	if (cf->internal.set && !s->xforward)
+		strlcpy(m->outside, "the LMTP client sent no XFORWARD (set "
+		    "lmtp_send_xforward_command = yes)", sizeof(m->outside));
+	else
+		pass_origin(m, cf, s->client, NULL);
+}
+
 /* do_data - receive, sign and pass on one message; 0, or -1 to hang up */
 static int
 do_data(struct session *s)
@@ -377,6 +401,7 @@ do_data(struct session *s)
 	}
 	lmtp_reply(&s->io, "354 End data with <CR><LF>.<CR><LF>");
 	signer_init(&m, cf);
+	origin(s, &m);
 	res = xcalloc(s->nrcpt, sizeof(*res));
 	memset(&v, 0, sizeof(v));
 	v.res = res;

@@ -87,6 +87,7 @@ conf_free(struct conf *cf)
 	free(cf->sendmail_path);
 	free(cf->nameservers);
 	free(cf->reinject);
+	origin_free(&cf->internal);
 	free(cf->postlog_socket);
 	free(cf->postlog_command);
 	memset(cf, 0, sizeof(*cf));

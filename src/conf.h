@@ -15,6 +15,7 @@
 
 #include "canon.h"
 #include "keys.h"
+#include "origin.h"
 #include "why.h"
 
 struct keycache;
@@ -91,6 +92,7 @@ struct conf {
 	int		 lmtp_idle;	/* lmtp: seconds idle between transactions */
 	int		 lmtp_lifetime;	/* lmtp: seconds before no new transaction */
 	int		 lmtp_timeout;	/* lmtp: seconds to wait for a client line */
+	struct origin_list internal;	/* internal_hosts; unset: all are ours */
 };
 
 #define CONF_MAXSIG	8	/* signatures on one message */

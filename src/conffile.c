@@ -191,6 +191,9 @@ param(struct ctx *c, const char *name, const char *v)
 			cf->on_refusal = REFUSAL_BOUNCE;
 		else
 			return bad(c, name, v, "unsigned or bounce");
+	} else if (strcmp(name, "internal_hosts") == 0) {
+		if (origin_parse(&cf->internal, v) < 0)
+			return bad(c, name, v, "addresses and networks (192.0.2.0/24, ::1)");
 	} else if (strcmp(name, "nameservers") == 0) {
 		set_str(&cf->nameservers, v);
 	} else if (strcmp(name, "log_to") == 0) {

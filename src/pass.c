@@ -18,6 +18,7 @@
 #include <sysexits.h>
 
 #include "log.h"
+#include "origin.h"
 #include "pass.h"
 #include "resubmit.h"
 #include "xmem.h"
@@ -173,6 +174,25 @@ by_notify(const struct conf *cf, const char *qid, const struct envelope *env,
  * rc and sw are what the signer returned. v->res is the caller's array
  * for per-recipient answers (SMTP re-injection), or NULL.
  */
+/*
+ * pass_origin - before the message comes in: mark it as not ours to sign
+ * when its client (addr, as Postfix gives it; sasl: the SASL login name)
+ * is not in internal_hosts. It is then passed on unsigned, never refused.
+ */
+void
+pass_origin(struct signed_msg *m, const struct conf *cf, const char *addr,
+    const char *sasl)
+{
+	const char *w = origin_outside(&cf->internal, addr, sasl);
+	char a[64];
+
+	m->outside[0] = '\0';
+	if (w == NULL)
+		return;
+	log_sanitize(a, addr, sizeof(a));
+	snprintf(m->outside, sizeof(m->outside), "client %s %s", a, w);
+}
+
 void
 pass_on(const struct conf *cf, const char *qid, const struct envelope *env,
     struct signed_msg *m, int rc, const struct why *sw, struct verdict *v)
@@ -209,6 +229,9 @@ pass_on(const struct conf *cf, const char *qid, const struct envelope *env,
 	else if (m->outcome == OUT_NOKEY)
 		log_info("%s: not signed: no key for domain %s, from=<%s>, size=%lld",
 		    qid, m->domain, from, (long long)m->spool.size);
+	else if (m->outcome == OUT_OUTSIDE)
+		log_info("%s: not signed: %s; passed on unsigned, size=%lld", qid,
+		    m->outside, (long long)m->spool.size);
 	else
 		log_warn("%s: not signed: %s; passed on unsigned, size=%lld", qid,
 		    why.text, (long long)m->spool.size);

@@ -26,6 +26,8 @@ struct verdict {
 void	pass_on(const struct conf *, const char *, const struct envelope *,
 	    struct signed_msg *, int, const struct why *, struct verdict *);
 void	pass_fail(struct verdict *, int, const char *, const struct why *);
+void	pass_origin(struct signed_msg *, const struct conf *, const char *,
+	    const char *);
 void	pass_log_fail(const struct verdict *, const char *);
 
 #endif

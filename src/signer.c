@@ -53,6 +53,13 @@ signer_free(struct signed_msg *m)
 static int
 begin_body(struct signed_msg *m, const struct conf *cf, struct why *why)
 {
+	struct why ignored;
+
+	if (m->outside[0] != '\0') {	/* passed on as it came, never refused */
+		(void)header_parse(&m->hdr, &ignored);
+		m->outcome = OUT_OUTSIDE;
+		return 0;
+	}
 	if (header_parse(&m->hdr, why) < 0 ||
 	    header_from(&m->hdr, m->addr, sizeof(m->addr), m->domain,
 	    sizeof(m->domain), why) < 0) {
@@ -133,7 +140,8 @@ signer_feed(struct signed_msg *m, const struct conf *cf, const char *p,
 
 /*
  * signer_end - the whole message is in: make the signatures. Returns 0
- * when the outcome is OUT_SIGNED or OUT_NOKEY, else -1 with the reason.
+ * when the outcome is OUT_SIGNED, OUT_NOKEY or OUT_OUTSIDE, else -1 with
+ * the reason.
  */
 int
 signer_end(struct signed_msg *m, const struct conf *cf, struct why *why)

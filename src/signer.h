@@ -20,6 +20,7 @@ enum outcome {
 	OUT_SIGNED,		/* sigs holds one field per selected key */
 	OUT_NOKEY,		/* message fine, no key for its From domain */
 	OUT_REFUSED,		/* message not signable (why: EX_DATAERR) */
+	OUT_OUTSIDE,		/* not ours to sign: outside (says why) */
 	OUT_FAILED		/* resource or key trouble (why says) */
 };
 
@@ -32,6 +33,7 @@ struct signed_msg {
 	struct sigsel	 sel[CONF_MAXSIG];
 	size_t		 nsel;
 	enum outcome	 outcome;
+	char		 outside[160];	/* set by the mode: not ours, and why */
 	/* while the message streams in (signer_feed) */
 	struct eol	 eol;		/* line endings on the way in */
 	struct buf	 norm;		/* the current piece, normalized */

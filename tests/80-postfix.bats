@@ -35,7 +35,7 @@ signed_ok() {
 
 @test "the configuration Postfix runs is the shipped examples/master.cf" {
 	cmp "$TOP/examples/master.cf" /etc/postfix/master.cf
-	postconf -M dkimsign/unix | grep -q 'argv=/usr/local/sbin/dkimpipe deliver -q ${queue_id} -f ${sender} -- ${recipient}'
+	postconf -M dkimsign/unix | grep -q 'argv=/usr/local/sbin/dkimpipe deliver -q ${queue_id} -a ${client_address} -u ${sasl_username} -f ${sender} -- ${recipient}'
 	run runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -26,7 +26,9 @@ setup_file() {
 	postconf -X message_size_limit dkimsign_destination_recipient_limit
 	cat "$TOP/examples/transport.main.cf" >> /etc/postfix/main.cf
 	cp "$TOP/examples/dkimpipe_senders" /etc/postfix/
-	echo 'reinject = smtp:[127.0.0.1]:10028' >> /etc/dkimpipe/dkimpipe.conf
+	printf 'reinject = smtp:[127.0.0.1]:10028\ninternal_hosts = 127.0.0.1, ::1\n' >> /etc/dkimpipe/dkimpipe.conf
+	# the test's own: a forwarding alias to a remote address
+	postconf -e 'virtual_alias_maps = inline:{ {fwd@mx.example.com = bob@example.org} }'
 	# the output instance
 	sh "$TOP/scripts/postfix-out-instance.sh" > "$W/out-instance.log" 2>&1 ||
 	    { cat "$W/out-instance.log"; return 1; }
@@ -44,7 +46,7 @@ teardown_file() {
 	# later suites expect the single instance of the shipped set-up
 	[ -f "$W/master.orig" ] && cp "$W/master.orig" /etc/postfix/master.cf
 	[ -f "$W/main.orig" ] && cp "$W/main.orig" /etc/postfix/main.cf
-	sed -i '/^reinject = smtp:\[127.0.0.1\]:10028/d' /etc/dkimpipe/dkimpipe.conf
+	sed -i '/^reinject = smtp:\[127.0.0.1\]:10028/d; /^internal_hosts/d' /etc/dkimpipe/dkimpipe.conf
 	pf_teardown "$W"
 }
 
@@ -148,6 +150,24 @@ once() { [ "$(grep -l "^Subject: $1" "$W"/sink/*.eml | wc -l)" -eq 1 ]; }
 	run $PY "$LIB/smtp-send.py" 25 127.0.0.2 ceo@example.com bob@example.org "$W/x.eml"
 	[ "$status" -ne 0 ]
 	[ "$(passes dkimsign)" -eq "$n0" ]
+}
+
+@test "outside mail a forwarding alias sends on reaches the signer by its sender, and is passed on unsigned" {
+	before=$(sink_count); n0=$(passes dkimsign)
+	printf 'From: ceo@example.com\nTo: fwd@mx.example.com\nSubject: t forwarded outside\n\nx\n' > "$W/f1.eml"
+	printf 'From: ceo@example.com\nTo: fwd@mx.example.com\nSubject: t forwarded bounce\n\nx\n' > "$W/f2.eml"
+	printf 'From: ceo@example.com\nTo: fwd@mx.example.com\nSubject: t forwarded inside\n\nx\n' > "$W/f3.eml"
+	$PY "$LIB/smtp-send.py" 25 127.0.0.2 ceo@example.com fwd@mx.example.com "$W/f1.eml"
+	$PY "$LIB/smtp-send.py" 25 127.0.0.2 '' fwd@mx.example.com "$W/f2.eml"
+	$PY "$LIB/smtp-send.py" 25 127.0.0.1 ceo@example.com fwd@mx.example.com "$W/f3.eml"
+	settle 3
+	[ "$(( $(passes dkimsign) - n0 ))" -eq 3 ]
+	for c in outside bounce inside; do once "t forwarded $c"; done
+	[ "$(signatures "$(last_sink_with '^Subject: t forwarded outside')" | wc -l)" -eq 0 ]
+	[ "$(signatures "$(last_sink_with '^Subject: t forwarded bounce')" | wc -l)" -eq 0 ]
+	f=$(last_sink_with '^Subject: t forwarded inside')
+	[ "$(signatures "$f" | wc -l)" -eq 2 ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
 }
 
 @test "a bounce for one of our senders, written by the output instance, is signed and passes the signer once" {
