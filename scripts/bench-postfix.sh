@@ -8,6 +8,10 @@
 #   deliver  dkimpipe deliver under pipe(8)  (examples/master.cf, dkimsign)
 #   lmtp     dkimpipe lmtp under spawn(8)    (examples/master.cf, dkimspawn)
 #   lmtp-smtp  the same with reinject = smtp:[127.0.0.1]:10026
+#   transport-deliver  the two-instance recipe (README, "Routed by
+#            transport maps"): sender_dependent_default_transport_maps to
+#            dkimpipe deliver, SMTP re-injection into the output instance
+#   transport-lmtp  the same with dkimpipe lmtp under spawn(8)
 # Postfix's smtp-source sends MESSAGES (default 300) 4 KB messages over 10
 # parallel sessions to port 587; Postfix relays them to Postfix's
 # smtp-sink on 127.0.0.1:2525. A round ends when the sink has stored every
@@ -26,7 +30,7 @@ if [ -z "${DKIMPIPE_SANDBOX:-}" ]; then
 fi
 N=${1:-300}
 ROUNDS=${2:-3}
-MODES="none milter floor deliver lmtp lmtp-smtp"
+MODES="none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp"
 BATS_TEST_DIRNAME=$TOP/tests
 . "$TOP/tests/helper.bash"
 . "$TOP/tests/lib/postfix-env.bash"
@@ -51,7 +55,13 @@ setup() {
 	  null_sender= user=dkimpipe argv=$W/floor.sh \${sender} \${recipient}
 	EOF
 	echo 'floor_destination_recipient_limit = 100' >> /etc/postfix/main.cf
+	# the output instance of the two-instance recipe, idle until used
+	sh "$TOP/scripts/postfix-out-instance.sh" > "$W/out.log" 2>&1 ||
+	    { cat "$W/out.log" >&2; exit 1; }
+	/usr/lib/postfix/configure-instance.sh postfix-out >/dev/null 2>&1
+	postfix -c /etc/postfix-out start >/dev/null 2>&1
 	cp /etc/postfix/master.cf "$W/master.base"
+	cp /etc/postfix/main.cf "$W/main.base"
 	cp /etc/dkimpipe/dkimpipe.conf "$W/dkimpipe.base"
 	# the OpenDKIM milter, signing with the same key; it wants its files
 	# where no other user can write
@@ -81,9 +91,21 @@ mode() {	# mode NAME - route submission mail as NAME does
 	floor)	 to="content_filter=floor:dummy" ;;
 	deliver) to="content_filter=dkimsign:dummy" ;;
 	lmtp|lmtp-smtp) to="content_filter=dkimlmtp:unix:private/dkimspawn" ;;
+	transport-*) to="content_filter=" ;;
 	esac
 	cp "$W/dkimpipe.base" /etc/dkimpipe/dkimpipe.conf
+	cp "$W/main.base" /etc/postfix/main.cf
 	[ "$1" = lmtp-smtp ] && echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf
+	case $1 in
+	transport-*)
+		echo 'reinject = smtp:[127.0.0.1]:10028' >> /etc/dkimpipe/dkimpipe.conf
+		if [ "$1" = transport-lmtp ]; then
+			echo '@example.com dkimlmtp:unix:private/dkimspawn' > "$W/senders"
+		else
+			echo '@example.com dkimsign:dummy' > "$W/senders"
+		fi
+		postconf -e "sender_dependent_default_transport_maps = texthash:$W/senders" ;;
+	esac
 	sed "s|content_filter=dkimsign:dummy|$to|" "$W/master.base" > /etc/postfix/master.cf
 	postfix reload >/dev/null 2>&1
 	sleep 1
@@ -127,9 +149,11 @@ for r in $(seq "$ROUNDS"); do
 		echo "round $r: $m: $N messages in $s s" >&2
 		case $m in none|floor) ;; *) check "$m" || exit 1 ;; esac
 		wait_for queue_empty
+		wait_for eval '[ -z "$(postqueue -c /etc/postfix-out -j)" ]'
 	done
 done
 postfix stop >/dev/null 2>&1
+postfix -c /etc/postfix-out stop >/dev/null 2>&1
 kill "$SINK" "$(cat "$OD/opendkim.pid")" 2>/dev/null
 
 echo
@@ -147,15 +171,17 @@ awk -v n="$N" '
 		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 	}
 	END {
-		split("none milter floor deliver lmtp lmtp-smtp", order, " ")
+		split("none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp", order, " ")
 		name["none"] = "no signing"
 		name["milter"] = "OpenDKIM milter on the smtpd (rsa-2048)"
 		name["floor"] = "pipe(8) running `exec sendmail -G`, no signing"
 		name["deliver"] = "`dkimpipe deliver`, pipe(8) (rsa-2048)"
 		name["lmtp"] = "`dkimpipe lmtp`, spawn(8), `sendmail -G` (rsa-2048)"
 		name["lmtp-smtp"] = "`dkimpipe lmtp`, spawn(8), SMTP re-injection (rsa-2048)"
-		for (i = 1; i <= 6; i++) rate[order[i]] = n / median(t[order[i]])
-		for (i = 1; i <= 6; i++) {
+		name["transport-deliver"] = "two instances by transport map, `dkimpipe deliver`, pipe(8), SMTP (rsa-2048)"
+		name["transport-lmtp"] = "two instances by transport map, `dkimpipe lmtp`, spawn(8), SMTP (rsa-2048)"
+		for (i = 1; i <= 8; i++) rate[order[i]] = n / median(t[order[i]])
+		for (i = 1; i <= 8; i++) {
 			m = order[i]
 			printf "| %s | %.0f | %.2fx | %.2fx |\n", name[m], rate[m], rate[m] / rate["none"], rate[m] / rate["milter"]
 		}

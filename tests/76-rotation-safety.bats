@@ -37,10 +37,12 @@ conf() {	# conf MULTI
 	EOF
 }
 
-selectors_at() {	# selectors_at TIME - s= of the signatures deliver makes then
+# selectors_at TIME - s= of the signatures deliver makes then; the clock
+# stands still at TIME (faketime -f), so a slow start cannot cross midnight
+selectors_at() {
 	export FAKE_DIR=$BATS_TEST_TMPDIR/fake; rm -rf "$FAKE_DIR"; mkdir -p "$FAKE_DIR"
 	printf 'From: a@example.com\nSubject: r\n\nbody\n' |
-	    faketime "$1" "$DKIMPIPE" deliver -c "$W/dp.conf" -f a@example.com -- b@example.org
+	    faketime -f "$1" "$DKIMPIPE" deliver -c "$W/dp.conf" -f a@example.com -- b@example.org
 	signatures "$FAKE_DIR/msg.1" | sed 's/.*[; ]s=\([^;]*\);.*/\1/' | sort | tr '\n' ' '
 }
 
