@@ -16,7 +16,7 @@
 #include "conffile.h"
 #include "keys.h"
 #include "log.h"
-#include "postconf.h"
+#include "loopcheck.h"
 
 /* check_keys - load each key once, reporting every failure */
 static void
@@ -77,24 +77,6 @@ check_rotation(const struct conf *cf, time_t now)
 	}
 }
 
-/*
- * check_loop - with a content filter on pickup (signing what sendmail(1)
- * submits), the signed copies must not come back through pickup: only
- * SMTP re-injection is loop-free then
- */
-static void
-check_loop(const struct conf *cf, struct diag *d)
-{
-	char filter[256];
-
-	if (cf->reinject == NULL &&
-	    postconf_service("pickup/unix/content_filter", filter, sizeof(filter)) == 0 &&
-	    filter[0] != '\0')
-		diag(d, EX_CONFIG, "pickup has content_filter = %s but reinject is "
-		    "sendmail: the signed copies would come back through pickup and "
-		    "loop; set reinject = smtp:[127.0.0.1]:10026", filter);
-}
-
 int
 cmd_check(int argc, char **argv)
 {
@@ -120,7 +102,7 @@ cmd_check(int argc, char **argv)
 		    cf.sendmail_path);
 	if (cf.tmpdir != NULL && access(cf.tmpdir, W_OK | X_OK) < 0)
 		diag(&d, EX_CONFIG, "tmpdir %s is not writable", cf.tmpdir);
-	check_loop(&cf, &d);
+	loopcheck(&cf, &d);
 	if (d.count == 0)
 		check_rotation(&cf, time(NULL));
 	if (d.count == 0)

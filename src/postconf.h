@@ -1,5 +1,6 @@
 /*
- * postconf - ask Postfix's own postconf(1) about its configuration.
+ * postconf - ask Postfix's own postconf(1) and postmap(1) about its
+ * configuration.
  */
 #ifndef POSTCONF_H
 #define POSTCONF_H
@@ -7,7 +8,11 @@
 #include <stddef.h>
 
 #define POSTCONF_PATH	"/usr/sbin/postconf"
+#define POSTMAP_PATH	"/usr/sbin/postmap"
 
 int	postconf_service(const char *, char *, size_t);
+int	postconf_param(const char *, char *, size_t);
+int	postconf_master(const char *, char *, size_t);
+int	postmap_query(const char *, const char *, char *, size_t);
 
 #endif

@@ -71,6 +71,25 @@ once() { [ "$(grep -l "^Subject: $1" "$W"/sink/*.eml | wc -l)" -eq 1 ]; }
 	runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check
 }
 
+@test "check refuses a transport route to the signer with re-injection into the same instance" {
+	cp /etc/dkimpipe/dkimpipe.conf /etc/dkimpipe/same.conf
+	chmod 644 /etc/dkimpipe/same.conf
+	sed -i '/^reinject/d' /etc/dkimpipe/same.conf
+	run runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check -c /etc/dkimpipe/same.conf
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"sender_dependent_default_transport_maps routes @example.com to the signer (dkimsign:dummy), but reinject goes back into this same instance"* ]]
+	# SMTP into a listener of this instance loops the same way
+	postconf -M '127.0.0.1:10029/inet=127.0.0.1:10029 inet n - n - - smtpd'
+	echo 'reinject = smtp:[127.0.0.1]:10029' >> /etc/dkimpipe/same.conf
+	run runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check -c /etc/dkimpipe/same.conf
+	postconf -MX 127.0.0.1:10029/inet
+	[ "$status" -eq 78 ]
+	rm /etc/dkimpipe/same.conf
+	# the recipe's own set-up passes
+	runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check
+}
+
 @test "SMTP from our network: signed once, delivered once through the output instance, verifies" {
 	before=$(sink_count)
 	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: t smtp\n\nx\n' > "$W/s.eml"

@@ -1,0 +1,127 @@
+/*
+ * loopcheck - would Postfix route the copies the signer re-injects back
+ * to the signer? Two set-ups do, whatever the signer decides: a content
+ * filter on pickup with sendmail re-injection, and a route to the signer
+ * by sender (sender_dependent_default_transport_maps) with re-injection
+ * into the same instance. Asks postconf(1) and postmap(1) of the
+ * instance MAIL_CONFIG names; what it cannot ask it does not judge
+ * (transport_maps, keyed by recipient, cannot be enumerated).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "conf.h"
+#include "diag.h"
+#include "header.h"
+#include "loopcheck.h"
+#include "postconf.h"
+
+/*
+ * check_pickup - with a content filter on pickup (signing what sendmail(1)
+ * submits), the signed copies must not come back through pickup: only
+ * SMTP re-injection is loop-free then
+ */
+static void
+check_pickup(const struct conf *cf, struct diag *d)
+{
+	char filter[256];
+
+	if (cf->reinject == NULL &&
+	    postconf_service("pickup/unix/content_filter", filter, sizeof(filter)) == 0 &&
+	    filter[0] != '\0')
+		diag(d, EX_CONFIG, "pickup has content_filter = %s but reinject is "
+		    "sendmail: the signed copies would come back through pickup and "
+		    "loop; set reinject = smtp:[127.0.0.1]:10026", filter);
+}
+
+/*
+ * is_signer - does the route "transport:nexthop" lead to dkimpipe: a
+ * master.cf service that runs it, or an LMTP client whose nexthop is
+ * such a service (dkimlmtp:unix:private/dkimspawn)
+ */
+static int
+is_signer(const char *route)
+{
+	char name[128], line[2048];
+	const char *p;
+	size_t n = strcspn(route, ":");
+
+	if (n == 0 || n >= sizeof(name) - 6)
+		return 0;
+	memcpy(name, route, n);
+	strlcpy(name + n, "/unix", sizeof(name) - n);
+	if (postconf_master(name, line, sizeof(line)) == 0 &&
+	    strstr(line, "dkimpipe") != NULL)
+		return 1;
+	if ((p = strstr(route, "unix:private/")) == NULL)
+		return 0;
+	p += strlen("unix:private/");
+	if (strlen(p) >= sizeof(name) - 6)
+		return 0;
+	snprintf(name, sizeof(name), "%s/unix", p);
+	return postconf_master(name, line, sizeof(line)) == 0 &&
+	    strstr(line, "dkimpipe") != NULL;
+}
+
+/* own_port - is the re-injection address a listener of this instance */
+static int
+own_port(const struct conf *cf)
+{
+	const char *port = strrchr(cf->reinject, ':');
+	char name[64], line[2048];
+
+	if (port == NULL)
+		return 0;
+	port++;
+	snprintf(name, sizeof(name), "127.0.0.1:%s/inet", port);
+	if (postconf_master(name, line, sizeof(line)) == 0 && line[0] != '\0')
+		return 1;
+	snprintf(name, sizeof(name), "%s/inet", port);
+	return postconf_master(name, line, sizeof(line)) == 0 && line[0] != '\0';
+}
+
+/*
+ * check_transport_loop - mail routed to the signer by its sender
+ * (sender_dependent_default_transport_maps) comes back to it when the
+ * signer re-injects into the same instance: routing depends on the
+ * addresses only. Asks the map for each signing domain and <>.
+ */
+static void
+check_transport_loop(const struct conf *cf, struct diag *d)
+{
+	char maps[1024], route[256], key[DOMAIN_MAX + 2];
+	size_t i;
+
+	if (postconf_param("sender_dependent_default_transport_maps", maps,
+	    sizeof(maps)) < 0 || maps[0] == '\0')
+		return;
+	if (cf->reinject != NULL && !own_port(cf))
+		return;
+	for (i = 0; i <= cf->nkeys; i++) {
+		if (i == cf->nkeys)
+			strlcpy(key, "<>", sizeof(key));
+		else if (strcmp(cf->keys[i].domain, "%") == 0)
+			continue;
+		else
+			snprintf(key, sizeof(key), "@%s", cf->keys[i].domain);
+		if (postmap_query(key, maps, route, sizeof(route)) < 0 ||
+		    !is_signer(route))
+			continue;
+		diag(d, EX_CONFIG, "sender_dependent_default_transport_maps routes "
+		    "%s to the signer (%s), but reinject goes back into this same "
+		    "instance: the copies would be routed to the signer again and "
+		    "loop; re-inject into a second instance "
+		    "(scripts/postfix-out-instance.sh, reinject = smtp:[127.0.0.1]:10028)",
+		    key, route);
+		return;
+	}
+}
+
+/* loopcheck - report each set-up that would loop */
+void
+loopcheck(const struct conf *cf, struct diag *d)
+{
+	check_pickup(cf, d);
+	check_transport_loop(cf, d);
+}
