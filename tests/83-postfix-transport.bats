@@ -157,6 +157,21 @@ once() { [ "$(grep -l "^Subject: $1" "$W"/sink/*.eml | wc -l)" -eq 1 ]; }
 	[ "$(signatures "$(last_sink_with '^Subject: t other')" | wc -l)" -eq 0 ]
 }
 
+@test "transport_maps by recipient domain: the same output instance, signed once, delivered once" {
+	before=$(sink_count); n0=$(passes dkimsign)
+	postconf -e 'transport_maps = inline:{ {example.net = dkimsign:dummy} }'
+	postfix reload >/dev/null 2>&1; sleep 1
+	printf 'From: Alice <alice@example.com>\nTo: carol@example.net\nSubject: t by recipient\n\nx\n' |
+	    /usr/sbin/sendmail -f x@other.example carol@example.net
+	settle 1
+	postconf -X transport_maps
+	postfix reload >/dev/null 2>&1; sleep 1
+	[ "$(( $(passes dkimsign) - n0 ))" -eq 1 ]
+	f=$(last_sink_with '^Subject: t by recipient')
+	[ "$(signatures "$f" | wc -l)" -eq 2 ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+}
+
 @test "mail from outside to a local user is delivered unsigned; relaying for it is refused" {
 	m0=$(maildir_count); n0=$(passes dkimsign)
 	printf 'From: ceo@example.com\nTo: dkimtest@mx.example.com\nSubject: t outside\n\nx\n' > "$W/x.eml"
