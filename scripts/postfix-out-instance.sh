@@ -75,7 +75,7 @@ done
 # the notices written here go through the signer once
 install -m 644 "$regexp" "$dir/dkimpipe_notices.regexp"
 postconf -c "$dir" -M \
-    'dkimsign/unix=dkimsign unix - n n - 10 pipe null_sender= user=dkimpipe argv=/usr/local/sbin/dkimpipe deliver -q ${queue_id} -f ${sender} -- ${recipient}' \
+    'dkimsign/unix=dkimsign unix - n n - 10 pipe null_sender= user=dkimpipe argv=/usr/local/sbin/dkimpipe deliver -q ${queue_id} -a ${client_address} -u ${sasl_username} -f ${sender} -- ${recipient}' \
     'cleanup-notices/unix=cleanup-notices unix n - y - 0 cleanup'
 postconf -c "$dir" -P \
     "cleanup-notices/unix/header_checks=regexp:$dir/dkimpipe_notices.regexp"

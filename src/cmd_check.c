@@ -16,7 +16,7 @@
 #include "conffile.h"
 #include "keys.h"
 #include "log.h"
-#include "loopcheck.h"
+#include "pfcheck.h"
 
 /* check_keys - load each key once, reporting every failure */
 static void
@@ -102,7 +102,7 @@ cmd_check(int argc, char **argv)
 		    cf.sendmail_path);
 	if (cf.tmpdir != NULL && access(cf.tmpdir, W_OK | X_OK) < 0)
 		diag(&d, EX_CONFIG, "tmpdir %s is not writable", cf.tmpdir);
-	loopcheck(&cf, &d);
+	pfcheck(&cf, &d);
 	if (d.count == 0)
 		check_rotation(&cf, time(NULL));
 	if (d.count == 0)

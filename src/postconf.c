@@ -15,10 +15,13 @@
 #include "postconf.h"
 #include "xmem.h"
 
-/* run - the first line that argv[0] prints, in out: 0, or -1 on failure */
+/*
+ * run - what argv[0] prints (its first line only, unless all), in out:
+ * 0, or -1 on failure
+ */
 static int
-run(const char *a0, const char *a1, const char *a2, const char *a3,
-    char *out, size_t size)
+run_cmd(const char *a0, const char *a1, const char *a2, const char *a3,
+    char *out, size_t size, int all)
 {
 	char *argv[5];
 	int fds[2], status, i;
@@ -27,11 +30,14 @@ run(const char *a0, const char *a1, const char *a2, const char *a3,
 
 	if (size == 0 || access(a0, X_OK) < 0 || pipe(fds) < 0)
 		return -1;
+	memset(argv, 0, sizeof(argv));	/* argv ends at the first NULL */
 	argv[0] = xstrdup(a0);
 	argv[1] = xstrdup(a1);
-	argv[2] = xstrdup(a2);
-	argv[3] = a3 != NULL ? xstrdup(a3) : NULL;
-	argv[4] = NULL;
+	if (a2 != NULL) {
+		argv[2] = xstrdup(a2);
+		if (a3 != NULL)
+			argv[3] = xstrdup(a3);
+	}
 	if ((pid = fork()) == 0) {
 		close(fds[0]);
 		if (dup2(fds[1], STDOUT_FILENO) < 0)
@@ -52,11 +58,26 @@ run(const char *a0, const char *a1, const char *a2, const char *a3,
 		got += n;
 	close(fds[0]);
 	out[got] = '\0';
-	out[strcspn(out, "\n")] = '\0';
+	if (!all)
+		out[strcspn(out, "\n")] = '\0';
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
 		return -1;
 	return 0;
+}
+
+static int
+run(const char *a0, const char *a1, const char *a2, const char *a3,
+    char *out, size_t size)
+{
+	return run_cmd(a0, a1, a2, a3, out, size, 0);
+}
+
+/* postconf_all - all that "postconf OPTION" prints ("-M": master.cf) */
+int
+postconf_all(const char *option, char *out, size_t size)
+{
+	return run_cmd(POSTCONF_PATH, option, NULL, NULL, out, size, 1);
 }
 
 /*

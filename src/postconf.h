@@ -11,6 +11,7 @@
 #define POSTMAP_PATH	"/usr/sbin/postmap"
 
 int	postconf_service(const char *, char *, size_t);
+int	postconf_all(const char *, char *, size_t);
 int	postconf_param(const char *, char *, size_t);
 int	postconf_master(const char *, char *, size_t);
 int	postmap_query(const char *, const char *, char *, size_t);

@@ -86,7 +86,16 @@ once() { [ "$(grep -l "^Subject: $1" "$W"/sink/*.eml | wc -l)" -eq 1 ]; }
 	postconf -MX 127.0.0.1:10029/inet
 	[ "$status" -eq 78 ]
 	rm /etc/dkimpipe/same.conf
-	# the recipe's own set-up passes
+	# the recipe's own set-up passes, in both instances
+	runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check
+	MAIL_CONFIG=$OUT runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check
+	# a deliver entry that hides the client from internal_hosts is refused
+	postconf -M 'noclient/unix=noclient unix - n n - 10 pipe user=dkimpipe argv=/usr/local/sbin/dkimpipe deliver -f ${sender} -- ${recipient}'
+	run runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check
+	postconf -MX noclient/unix
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"master.cf service noclient runs dkimpipe deliver without -a \${client_address}: internal_hosts would count all its mail as local"* ]]
 	runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check
 }
 

@@ -1,21 +1,28 @@
 /*
- * loopcheck - would Postfix route the copies the signer re-injects back
- * to the signer? Two set-ups do, whatever the signer decides: a content
- * filter on pickup with sendmail re-injection, and a route to the signer
- * by sender (sender_dependent_default_transport_maps) with re-injection
- * into the same instance. Asks postconf(1) and postmap(1) of the
- * instance MAIL_CONFIG names; what it cannot ask it does not judge
- * (transport_maps, keyed by recipient, cannot be enumerated).
+ * pfcheck - the Postfix side of "dkimpipe check". Would Postfix route
+ * the copies the signer re-injects back to the signer? Two set-ups do,
+ * whatever the signer decides: a content filter on pickup with sendmail
+ * re-injection, and a route to the signer by sender
+ * (sender_dependent_default_transport_maps) with re-injection into the
+ * same instance. And with internal_hosts, does every master.cf entry
+ * that runs "dkimpipe deliver" pass the client on (-a)? Asks postconf(1)
+ * and postmap(1) of the instance MAIL_CONFIG names; what it cannot ask
+ * it does not judge (transport_maps, keyed by recipient, cannot be
+ * enumerated).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "conf.h"
 #include "diag.h"
 #include "header.h"
-#include "loopcheck.h"
+#include "pfcheck.h"
 #include "postconf.h"
+#include "xmem.h"
+
+#define PFCHECK_MASTER_MAX	(256 * 1024)	/* bytes of "postconf -M" read */
 
 /*
  * check_pickup - with a content filter on pickup (signing what sendmail(1)
@@ -118,10 +125,34 @@ check_transport_loop(const struct conf *cf, struct diag *d)
 	}
 }
 
-/* loopcheck - report each set-up that would loop */
+/*
+ * check_client - with internal_hosts, a deliver entry without -a would
+ * make every message look locally submitted, and so ours
+ */
+static void
+check_client(const struct conf *cf, struct diag *d)
+{
+	char *all, *line, *p;
+
+	if (!cf->internal.set)
+		return;
+	all = xmalloc(PFCHECK_MASTER_MAX);
+	if (postconf_all("-M", all, PFCHECK_MASTER_MAX) == 0)
+		for (p = all; (line = strsep(&p, "\n")) != NULL; )
+			if (strstr(line, "dkimpipe deliver") != NULL &&
+			    strstr(line, " -a ") == NULL)
+				diag(d, EX_CONFIG, "master.cf service %.*s runs dkimpipe "
+				    "deliver without -a ${client_address}: internal_hosts "
+				    "would count all its mail as local", (int)strcspn(line, " \t"),
+				    line);
+	free(all);
+}
+
+/* pfcheck - report each set-up that would loop or hide the client */
 void
-loopcheck(const struct conf *cf, struct diag *d)
+pfcheck(const struct conf *cf, struct diag *d)
 {
 	check_pickup(cf, d);
 	check_transport_loop(cf, d);
+	check_client(cf, d);
 }
