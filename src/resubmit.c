@@ -11,9 +11,12 @@
  * message in Postfix's queue. Any mode may call this.
  *
  * One-shot modes (deliver) limit their whole run with resubmit_alarm():
- * the one piece of global state is the pid of the running sendmail, for
- * that signal handler: on SIGALRM it reports success if sendmail has
- * already exited 0, else kills it and exits EX_TEMPFAIL. Long-lived
+ * the global state is the pid of the running sendmail and whether the
+ * next hop has accepted the message, for that signal handler: on SIGALRM
+ * or SIGTERM it reports success once the message was accepted (sendmail
+ * exited 0, or resubmit_accepted() after SMTP), else kills sendmail and
+ * exits EX_TEMPFAIL. sendmail is reaped with those signals blocked, so
+ * the handler never sees it gone without knowing its verdict. Long-lived
  * modes set an io_deadline() instead: then writing stops, sendmail is
  * killed and waited for, and only its own exit status 0 counts.
  */
@@ -35,6 +38,7 @@
 #include "xmem.h"
 
 static volatile pid_t sendmail_pid;
+static volatile sig_atomic_t accepted;	/* the next hop has the message */
 
 /*
  * on_alarm - time limit reached, or SIGTERM: never exit 75 after
@@ -49,6 +53,8 @@ on_alarm(int sig)
 	pid_t pid = sendmail_pid;
 	int status;
 
+	if (accepted)
+		_exit(EX_OK);
 	if (pid > 0) {
 		if (waitpid(pid, &status, WNOHANG) == pid && WIFEXITED(status) &&
 		    WEXITSTATUS(status) == 0)
@@ -60,6 +66,37 @@ on_alarm(int sig)
 	else
 		(void)!write(STDOUT_FILENO, late, sizeof(late) - 1);
 	_exit(EX_TEMPFAIL);
+}
+
+/* resubmit_accepted - the message is the next hop's now: never exit 75 */
+void
+resubmit_accepted(void)
+{
+	accepted = 1;
+}
+
+/*
+ * reap - collect sendmail's status with the handler's signals blocked,
+ * noting acceptance (exit 0 after the whole message) before they can
+ * arrive again; 0, or -1 when it cannot
+ */
+static int
+reap(pid_t pid, int *status, int whole)
+{
+	sigset_t block, old;
+	int rc = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGALRM);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (waitpid(pid, status, 0) < 0)
+		rc = -1;
+	sendmail_pid = 0;
+	if (rc == 0 && WIFEXITED(*status) && WEXITSTATUS(*status) == 0 && whole)
+		accepted = 1;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 /* resubmit_alarm - limit the whole run to this many seconds; and SIGTERM */
@@ -182,6 +219,7 @@ resubmit(const struct conf *cf, const struct envelope *env,
 	struct why werr;
 	char said[200];
 	int fds[2], efd[2] = { -1, -1 }, status, wrote;
+	siginfo_t info;
 	pid_t pid;
 
 	if (pipe(fds) < 0)
@@ -214,19 +252,24 @@ resubmit(const struct conf *cf, const struct envelope *env,
 	if (wrote < 0)		/* before it can see the end of a message cut short */
 		kill(pid, SIGKILL);
 	close(fds[1]);
-	while (waitpid(pid, &status, 0) < 0) {
+	/* wait for its end without reaping it: the handler may still look */
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0) {
 		if (errno != EINTR)
 			return why_set(why, EX_TEMPFAIL, "cannot wait for sendmail: %s",
 			    strerror(errno));
 		if (io_expired())
 			kill(pid, SIGKILL);	/* and wait: it may have said 0 */
 	}
-	sendmail_pid = 0;
+	if (reap(pid, &status, wrote == 0) < 0)
+		return why_set(why, EX_TEMPFAIL, "cannot wait for sendmail: %s",
+		    strerror(errno));
 	first_line(efd[0], said, sizeof(said));
 	if (efd[0] >= 0)
 		close(efd[0]);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote == 0)
 		return 0;		/* Postfix has it, whatever else happened */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)	/* our child's execv */
+		return why_set(why, EX_TEMPFAIL, "cannot execute %s", cf->sendmail_path);
 	if (wrote < 0 && io_terminated())
 		return why_set(why, EX_TEMPFAIL, "terminated by SIGTERM before %s "
 		    "read the whole message", cf->sendmail_path);
@@ -236,8 +279,6 @@ resubmit(const struct conf *cf, const struct envelope *env,
 	if (WIFSIGNALED(status))
 		return why_set(why, EX_TEMPFAIL, "%s killed by signal %d",
 		    cf->sendmail_path, WTERMSIG(status));
-	if (WEXITSTATUS(status) == 127)
-		return why_set(why, EX_TEMPFAIL, "cannot execute %s", cf->sendmail_path);
 	return why_set(why, EX_TEMPFAIL, "%s exited with status %d%s%s%s%s",
 	    cf->sendmail_path, WEXITSTATUS(status), wrote < 0 ? ": " : "",
 	    wrote < 0 ? werr.text : "", said[0] ? ": " : "", said);

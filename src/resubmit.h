@@ -14,5 +14,6 @@
 int	resubmit(const struct conf *, const struct envelope *,
 	    struct signed_msg *, int, struct why *);
 void	resubmit_alarm(int);
+void	resubmit_accepted(void);
 
 #endif

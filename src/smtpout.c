@@ -26,6 +26,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "resubmit.h"
 #include "smtpout.h"
 
 #define SMTP_TIMEOUT	300	/* seconds for any one reply */
@@ -376,6 +377,8 @@ smtpout_send(struct smtpout *so, const struct conf *cf,
 		return refuse_all(so, res, n);
 	if ((code = send_data(so, m, with_sigs, text, sizeof(text), why)) == 0)
 		goto lost;
+	if (so->atomic && code / 100 == 2)
+		resubmit_accepted();	/* deliver: the next hop has it now */
 	all(res, n, code, text);
 	return 0;
 lost:

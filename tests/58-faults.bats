@@ -50,6 +50,10 @@ reply_of() { echo "$1" | grep '^[245][0-9][0-9] [245]\.[0-9.]* <bob@example.org>
 	[[ "${lines[0]}" == "4.3.0 dkimpipe: cannot execute $BATS_TEST_TMPDIR/sm" ]]
 	r=$(reply_of "$(lmtp_one "$MSG")"); echo "$r"
 	[[ "$r" == "451 4.3.0 <bob@example.org> dkimpipe: cannot execute $BATS_TEST_TMPDIR/sm" ]]
+	# larger than a pipe holds: the write fails too, the reason stays the same
+	run deliver < "$BIG"
+	[ "$status" -eq 75 ]
+	[[ "${lines[0]}" == "4.3.0 dkimpipe: cannot execute $BATS_TEST_TMPDIR/sm" ]]
 	[ "$(queued)" -eq 0 ]
 }
 
@@ -113,6 +117,25 @@ reply_of() { echo "$1" | grep '^[245][0-9][0-9] [245]\.[0-9.]* <bob@example.org>
 	! grep -q '^250 2.0.0 <bob@example.org>' "$BATS_TEST_TMPDIR/out"
 	sleep 1
 	[ "$(queued)" -eq 0 ]
+}
+
+@test "SIGTERM after sendmail accepted (deliver still logging): exit 0, queued once, never 75" {
+	# a slow postlog(1) holds deliver after sendmail said 0
+	printf '#!/bin/sh\nsleep 3\n' > "$BATS_TEST_TMPDIR/slowlog"
+	chmod 2755 "$BATS_TEST_TMPDIR/slowlog"
+	printf 'log_to = postlog\npostlog_socket = /nonexistent/postlog\npostlog_command = %s\n' \
+	    "$BATS_TEST_TMPDIR/slowlog" >> "$CONF"
+	"$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE -f alice@example.com -- bob@example.org < "$MSG" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do [ "$(queued)" -ge 1 ] && break; sleep 0.05; done
+	[ "$(queued)" -eq 1 ]
+	sleep 0.5
+	pgrep -f "$BATS_TEST_TMPDIR/slowlog" > /dev/null
+	kill -TERM $pid
+	st=0; wait $pid || st=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$st" -eq 0 ]
+	[ "$(queued)" -eq 1 ]
 }
 
 @test "SIGTERM while the message is still coming in: deliver exits 75, sendmail never started" {
