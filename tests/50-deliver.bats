@@ -11,19 +11,7 @@ setup_file() {
 }
 
 setup() {
-	export FAKE_DIR=$BATS_TEST_TMPDIR/fake
-	mkdir -p "$FAKE_DIR"
-	unset FAKE_STATUS FAKE_SIGNAL
-	CONF=$BATS_TEST_TMPDIR/dkimpipe.conf
-	cat > "$CONF" <<-EOF
-	domain = example.com
-	selector = e1
-	keyfile = $W/k/ed.pem
-	sendmail_path = $LIB/fake-sendmail
-	log_to = stderr
-	EOF
-	MSG=$BATS_TEST_TMPDIR/in.eml
-	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n' > "$MSG"
+	fake_env "$LIB/fake-sendmail"
 }
 
 teardown() {

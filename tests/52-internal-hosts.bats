@@ -13,20 +13,8 @@ setup_file() {
 }
 
 setup() {
-	export FAKE_DIR=$BATS_TEST_TMPDIR/fake
-	mkdir -p "$FAKE_DIR"
-	unset FAKE_STATUS FAKE_SIGNAL
-	CONF=$BATS_TEST_TMPDIR/dkimpipe.conf
-	cat > "$CONF" <<-EOF
-	domain = example.com
-	selector = e1
-	keyfile = $W/k/ed.pem
-	sendmail_path = $LIB/fake-sendmail
-	log_to = stderr
-	internal_hosts = 127.0.0.0/8, ::1 192.0.2.0/24,2001:db8::/32
-	EOF
-	MSG=$BATS_TEST_TMPDIR/in.eml
-	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n' > "$MSG"
+	fake_env "$LIB/fake-sendmail"
+	echo 'internal_hosts = 127.0.0.0/8, ::1 192.0.2.0/24,2001:db8::/32' >> "$CONF"
 }
 
 deliver() { "$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE "$@" < "$MSG"; }

@@ -13,19 +13,8 @@ setup_file() {
 }
 
 setup() {
-	export FAKE_DIR=$BATS_TEST_TMPDIR/fake
-	mkdir -p "$FAKE_DIR"
-	unset FAKE_STATUS FAKE_SIGNAL
-	CONF=$BATS_TEST_TMPDIR/dkimpipe.conf
-	cat > "$CONF" <<-EOF
-	domain = example.com
-	selector = e1
-	keyfile = $W/k/ed.pem
-	sendmail_path = $LIB/fake-sendmail
-	log_to = stderr
-	EOF
-	MSG=$BATS_TEST_TMPDIR/in.eml
-	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n.a line with a leading dot\n' > "$MSG"
+	fake_env "$LIB/fake-sendmail" \
+	    'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n.a line with a leading dot\n'
 }
 
 # session - run the script on stdin against dkimpipe lmtp; replies on stdout

@@ -46,10 +46,7 @@ session() { $PY "$LIB/lmtp-client.py" "$DKIMPIPE" "$CONF"; }
 
 @test "deliver over SMTP: SIGTERM after the 250 to the dot (deliver still logging): exit 0, stored once" {
 	start_sink
-	printf '#!/bin/sh\nsleep 3\n' > "$BATS_TEST_TMPDIR/slowlog"
-	chmod 2755 "$BATS_TEST_TMPDIR/slowlog"
-	printf 'log_to = postlog\npostlog_socket = /nonexistent/postlog\npostlog_command = %s\n' \
-	    "$BATS_TEST_TMPDIR/slowlog" >> "$CONF"
+	slow_postlog >> "$CONF"
 	"$DKIMPIPE" deliver -c "$CONF" -f alice@example.com -- bob@example.org < "$MSG" > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
 	for i in $(seq 100); do [ "$(stored)" -ge 1 ] && break; sleep 0.05; done

@@ -14,19 +14,8 @@ setup_file() {
 }
 
 setup() {
-	export FAKE_DIR=$BATS_TEST_TMPDIR/fake
-	mkdir -p "$FAKE_DIR"
-	unset FAKE_STATUS FAKE_SLOW FAKE_SHORT
-	CONF=$BATS_TEST_TMPDIR/dkimpipe.conf
-	cat > "$CONF" <<-EOF
-	domain = example.com
-	selector = e1
-	keyfile = $W/k/ed.pem
-	sendmail_path = $LIB/commit-sendmail
-	log_to = stderr
-	EOF
-	MSG=$BATS_TEST_TMPDIR/in.eml
-	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: fault\n\nhello\n' > "$MSG"
+	fake_env "$LIB/commit-sendmail" \
+	    'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: fault\n\nhello\n'
 	BIG=$BATS_TEST_TMPDIR/big.eml
 	$PY -c 'import sys; sys.stdout.write("From: Alice <alice@example.com>\nSubject: big\n\n" + ("y" * 70 + "\n") * 30000)' > "$BIG"
 }
@@ -121,10 +110,7 @@ reply_of() { echo "$1" | grep '^[245][0-9][0-9] [245]\.[0-9.]* <bob@example.org>
 
 @test "SIGTERM after sendmail accepted (deliver still logging): exit 0, queued once, never 75" {
 	# a slow postlog(1) holds deliver after sendmail said 0
-	printf '#!/bin/sh\nsleep 3\n' > "$BATS_TEST_TMPDIR/slowlog"
-	chmod 2755 "$BATS_TEST_TMPDIR/slowlog"
-	printf 'log_to = postlog\npostlog_socket = /nonexistent/postlog\npostlog_command = %s\n' \
-	    "$BATS_TEST_TMPDIR/slowlog" >> "$CONF"
+	slow_postlog >> "$CONF"
 	"$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE -f alice@example.com -- bob@example.org < "$MSG" > "$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
 	for i in $(seq 100); do [ "$(queued)" -ge 1 ] && break; sleep 0.05; done

@@ -34,3 +34,29 @@ signatures() {
 tag() {
 	signatures "$1" | head -n 1 | tr -d ' \t' | tr ';' '\n' | sed -n "s/^$2=//p"
 }
+
+# fake_env SENDMAIL [TEXT] - per test, for the suites that run dkimpipe
+# against a stand-in sendmail: FAKE_DIR where it records (its FAKE_*
+# switches cleared), CONF signing example.com with the ed25519 key of
+# mkkeys "$W/k" and handing over to SENDMAIL, logging to stderr, and MSG
+# holding TEXT (default: a short message from alice@example.com)
+fake_env() {
+	export FAKE_DIR=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$FAKE_DIR"
+	unset FAKE_STATUS FAKE_SIGNAL FAKE_SLOW FAKE_SHORT
+	CONF=$BATS_TEST_TMPDIR/dkimpipe.conf
+	printf 'domain = example.com\nselector = e1\nkeyfile = %s\nsendmail_path = %s\nlog_to = stderr\n' \
+	    "$W/k/ed.pem" "$1" > "$CONF"
+	MSG=$BATS_TEST_TMPDIR/in.eml
+	printf '%b' "${2:-From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n}" > "$MSG"
+}
+
+# slow_postlog - dkimpipe.conf lines that send the log through a
+# postlog(1) stand-in taking 3 s per record: holds deliver after the
+# next hop has accepted the message
+slow_postlog() {
+	printf '#!/bin/sh\nsleep 3\n' > "$BATS_TEST_TMPDIR/slowlog"
+	chmod 2755 "$BATS_TEST_TMPDIR/slowlog"
+	printf 'log_to = postlog\npostlog_socket = /nonexistent/postlog\npostlog_command = %s\n' \
+	    "$BATS_TEST_TMPDIR/slowlog"
+}
