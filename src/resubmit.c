@@ -273,13 +273,17 @@ resubmit(const struct conf *cf, const struct envelope *env,
 	if (wrote < 0 && io_terminated())
 		return why_set(why, EX_TEMPFAIL, "terminated by SIGTERM before %s "
 		    "read the whole message", cf->sendmail_path);
-	if (wrote < 0 && (WIFEXITED(status) || WTERMSIG(status) == SIGKILL))
+	if (wrote < 0 && WIFEXITED(status))	/* the status first: it says why */
+		return why_set(why, EX_TEMPFAIL, "%s exited with status %d before "
+		    "reading the whole message (%s): not reported as delivered%s%s",
+		    cf->sendmail_path, WEXITSTATUS(status), werr.text,
+		    said[0] ? ": " : "", said);
+	if (wrote < 0 && WTERMSIG(status) == SIGKILL)
 		return why_set(why, EX_TEMPFAIL, "%s did not read the whole message "
 		    "(%s): not reported as delivered", cf->sendmail_path, werr.text);
 	if (WIFSIGNALED(status))
 		return why_set(why, EX_TEMPFAIL, "%s killed by signal %d",
 		    cf->sendmail_path, WTERMSIG(status));
-	return why_set(why, EX_TEMPFAIL, "%s exited with status %d%s%s%s%s",
-	    cf->sendmail_path, WEXITSTATUS(status), wrote < 0 ? ": " : "",
-	    wrote < 0 ? werr.text : "", said[0] ? ": " : "", said);
+	return why_set(why, EX_TEMPFAIL, "%s exited with status %d%s%s",
+	    cf->sendmail_path, WEXITSTATUS(status), said[0] ? ": " : "", said);
 }

@@ -23,6 +23,15 @@ setup() {
 	    "$BATS_TEST_NUMBER" "$(date -R)" "$BATS_TEST_NUMBER.$$" "$BATS_TEST_NUMBER" > "$MSG"
 }
 
+# a fault test that fails half-way must not leave its fault to the next
+teardown() {
+	if [ -f "$W/conf.good" ]; then
+		cp "$W/conf.good" /etc/dkimpipe/dkimpipe.conf
+		rm -f "$W/conf.good"
+	fi
+	chown dkimpipe /etc/dkimpipe/keys/e1.private
+}
+
 send() {	# send PORT SOURCE RCPTS
 	$PY "$LIB/smtp-send.py" "$1" "$2" alice@example.com "$3" "$MSG"
 }

@@ -17,6 +17,8 @@ SINK_PORT=2525
 pf_setup() {	# pf_setup WORKDIR
 	local w=$1
 	postfix stop >/dev/null 2>&1 || true
+	# each suite starts with an empty queue, whatever the last one left
+	postsuper -d ALL >/dev/null 2>&1 || true
 	rm -rf ~dkimtest/Maildir
 	install -m 755 "$TOP/dkimpipe" /usr/local/sbin/dkimpipe
 	# keys and configuration
