@@ -223,6 +223,7 @@ def resign(out):
               "    s=dkim.sign(m,b's',b'example.com',k,canonicalize=(b'relaxed',b'relaxed'))\n"
               "    open(p,'wb').write(s+m)\n")
     subprocess.run(["cp", "-r", src, W + "/py"], check=True)
+    os.sync()	# the copy's own writeback is not part of what is timed
     t = time.perf_counter()
     subprocess.run([PY, "-c", script, W + "/rsa.pem", W + "/py"], check=True)
     py = time.perf_counter() - t
@@ -234,6 +235,7 @@ def resign(out):
         for jobs in (1, 2):
             d = "%s/ip-%s-%d" % (W, alg, jobs)
             subprocess.run(["cp", "-r", src, d], check=True)
+            os.sync()
             t = time.perf_counter()
             subprocess.run([DKIMPIPE, "sign", "-I", "-q", "-j", str(jobs), "-d", "example.com",
                             "-s", "s", "-k", W + "/" + key, d], check=True)
@@ -243,6 +245,20 @@ def resign(out):
                 "rsa-2048" if alg == "rsa2048" else "ed25519", jobs, 10000 / el,
                 py / el, 10000 / el / sp, sp))
             subprocess.run(["rm", "-rf", d], check=True)
+    # --config: the keys come from a dkimpipe.conf, decoded once per worker
+    conf = W + "/resign.conf"
+    with open(conf, "w") as f:
+        f.write("domain = example.com\nselector = s\nkeyfile = %s/rsa.pem\n" % W)
+    d = W + "/ip-conf"
+    subprocess.run(["cp", "-r", src, d], check=True)
+    os.sync()
+    t = time.perf_counter()
+    subprocess.run([DKIMPIPE, "sign", "-I", "-q", "-j", "2", "--config", conf, d], check=True)
+    el = time.perf_counter() - t
+    sp = openssl_speed("rsa2048", 2)
+    out.append("| dkimpipe rsa-2048, `--config` | 2 | %.0f | **%.1f×** | %.2f of %.0f |" % (
+        10000 / el, py / el, 10000 / el / sp, sp))
+    subprocess.run(["rm", "-rf", d], check=True)
 
 
 def main():

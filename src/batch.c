@@ -4,8 +4,10 @@
  * temporary files skipped) and from --files-from (lines, or NUL-ended
  * with -0). Temporary files that an interrupted earlier run left in
  * those directories are removed first. Workers (-j) take every jobs-th
- * file and sign it with inplace_sign(); keys are decoded once, before
- * the workers start, and each worker reports one byte per file on a
+ * file and sign it with inplace_sign(), making GROUP signed copies at a
+ * time durable with one sync (syncgroup.c); -k keys are decoded once,
+ * before the workers start, --config's once per worker (keycache.c),
+ * and each worker reports one byte per file on a
  * pipe, from which the parent keeps the counts and the progress line
  * (on a terminal only) and prints the summary. Exit status: 0, or
  * EX_DATAERR when any file failed (each named on stderr with the
@@ -28,6 +30,7 @@
 #include "batch.h"
 #include "io.h"
 #include "log.h"
+#include "syncgroup.h"
 #include "xmem.h"
 
 struct list {
@@ -126,26 +129,52 @@ clean_stale(const struct list *l)
 	}
 }
 
+#define GROUP	32	/* files made durable by one sync (syncgroup.c) */
+
+struct reporting {
+	const struct list	*l;
+	int			 fd;
+};
+
+/* reported - one byte per file on the parent's pipe; a failure named */
+static void
+reported(void *arg, size_t i, enum inplace_result res, const struct why *why)
+{
+	const struct reporting *r = arg;
+	char c;
+
+	switch (res) {
+	case INPLACE_SIGNED:	c = 's'; break;
+	case INPLACE_UNCHANGED:	c = 'u'; break;
+	default:
+		c = 'f';
+		log_error("%s: %s", r->l->v[i], why->text);
+	}
+	if (io_write_all(r->fd, &c, 1) < 0)
+		_exit(EX_IOERR);
+}
+
 /* worker - sign files k, k + jobs, ...; one byte per file on fd */
 static void
 worker(const struct conf *cf, const struct batch *b, const struct list *l,
     size_t k, int fd)
 {
+	struct reporting r = { l, fd };
+	struct syncgroup g;
 	struct why why;
+	enum inplace_result res;
 	size_t i;
-	char c;
 
+	syncgroup_init(&g, GROUP);
 	for (i = k; i < l->n; i += (size_t)b->jobs) {
-		switch (inplace_sign(cf, l->v[i], b->replace, &why)) {
-		case INPLACE_SIGNED:	c = 's'; break;
-		case INPLACE_UNCHANGED:	c = 'u'; break;
-		default:
-			c = 'f';
-			log_error("%s: %s", l->v[i], why.text);
-		}
-		if (io_write_all(fd, &c, 1) < 0)
-			_exit(EX_IOERR);
+		res = inplace_sign(cf, l->v[i], b->replace, &g, i, &why);
+		if (res != INPLACE_PENDING)
+			reported(&r, i, res, &why);
+		if (syncgroup_full(&g))
+			syncgroup_flush(&g, reported, &r);
 	}
+	syncgroup_flush(&g, reported, &r);
+	syncgroup_free(&g);
 	_exit(EX_OK);
 }
 

@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "conffile.h"
 #include "diag.h"
+#include "keycache.h"
 #include "log.h"
 #include "signer.h"
 #include "xmem.h"
@@ -183,11 +184,16 @@ cmd_sign(int argc, char **argv)
 		log_fatal(why.status, "%s", why.text);
 	check_algs(&cf, want);
 	if (inplace) {
+		struct keycache kc;	/* --config: a key decoded once per worker */
+
+		keycache_init(&kc);
+		cf.keycache = &kc;
 		if (b.jobs == 0)
 			b.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
 			    (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
 		rc = batch_run(&cf, &b, argc, argv);
 		conf_free(&cf);
+		keycache_free(&kc);
 		return rc;
 	}
 	if (argc == 1 && (fd = open(argv[0], O_RDONLY | O_CLOEXEC)) < 0)

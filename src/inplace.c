@@ -1,7 +1,8 @@
 /*
  * inplace - re-sign one stored message file in place: the signed copy
  * goes to a temporary file in the same directory, gets the original's
- * owner, mode and times, is made durable (fsync) and is renamed over the
+ * owner, mode and times, is made durable (fsync, or one sync with a
+ * group of others: syncgroup.c) and only then is renamed over the
  * original, so that a crash or kill -9 at any moment leaves the old file
  * or the new one, never a truncated or missing one. A file that cannot
  * be signed (unreadable, read-only, not a message, refused) is left
@@ -28,10 +29,13 @@
 #include "mbox.h"
 #include "io.h"
 #include "signer.h"
+#include "syncgroup.h"
 #include "taglist.h"
 #include "xmem.h"
 
 #define CHUNK	(64 * 1024)
+
+static int resize_name(const char *, struct why *);
 
 /* ours - a DKIM-Signature field that one of the chosen keys replaces */
 static int
@@ -144,67 +148,100 @@ out:
 	return rc;
 }
 
-/* inplace_temp - a temporary file in path's directory; fd or -1 */
+/*
+ * inplace_temp - a temporary file in path's directory for the signed
+ * copy of path (open on fd, status st); 0 or -1
+ */
 int
-inplace_temp(const char *path, char *tmp, size_t size, struct why *why)
+inplace_temp(struct inplace_copy *c, const char *path, int fd,
+    const struct stat *st, struct why *why)
 {
 	const char *slash = strrchr(path, '/');
-	int n, fd;
+	int n;
 
-	if (slash != NULL)
-		n = snprintf(tmp, size, "%.*s/%sXXXXXX", (int)(slash - path), path,
-		    INPLACE_TEMP);
-	else
-		n = snprintf(tmp, size, "%sXXXXXX", INPLACE_TEMP);
-	if (n < 0 || (size_t)n >= size)
+	if (strlcpy(c->path, path, sizeof(c->path)) >= sizeof(c->path))
 		return why_set(why, EX_SOFTWARE, "file name too long");
-	if ((fd = mkstemp(tmp)) < 0)
+	if (slash != NULL)
+		n = snprintf(c->tmp, sizeof(c->tmp), "%.*s/%sXXXXXX",
+		    (int)(slash - path), path, INPLACE_TEMP);
+	else
+		n = snprintf(c->tmp, sizeof(c->tmp), "%sXXXXXX", INPLACE_TEMP);
+	if (n < 0 || (size_t)n >= sizeof(c->tmp))
+		return why_set(why, EX_SOFTWARE, "file name too long");
+	if ((c->t = mkstemp(c->tmp)) < 0)
 		return why_set(why, EX_CANTCREAT, "cannot create a temporary file "
 		    "beside it: %m");
-	return fd;
+	c->fd = fd;
+	c->st = *st;
+	c->sized = 0;
+	return 0;
+}
+
+/* inplace_discard - the copy is not wanted: closed and removed */
+void
+inplace_discard(struct inplace_copy *c)
+{
+	if (c->t >= 0)
+		close(c->t);
+	c->t = -1;
+	(void)unlink(c->tmp);
 }
 
 /*
- * inplace_commit - the temporary file t (named tmp) gets the original's
- * owner, mode and times, is made durable and renamed over path, unless
- * the original (open on fd, status st) changed meanwhile. Closes t; on
- * failure removes tmp.
+ * inplace_commit - the copy gets the original's owner, mode and times
+ * and is made durable, then replaces the original (inplace_finish). With
+ * a syncgroup, it waits there instead, for one sync with the others, and
+ * the result is INPLACE_PENDING (1). 0 done, -1 failed (copy removed).
  */
 int
-inplace_commit(int t, const char *tmp, const char *path, int fd,
-    const struct stat *st, struct why *why)
+inplace_commit(struct inplace_copy *c, struct syncgroup *g, struct why *why)
 {
 	struct timespec times[2];
-	struct stat now;
 
-	times[0] = st->st_atim;
-	times[1] = st->st_mtim;
-	if ((fchown(t, st->st_uid, st->st_gid) < 0 && errno != EPERM) ||
-	    fchmod(t, st->st_mode & 07777) < 0 || futimens(t, times) < 0 ||
-	    fsync(t) < 0) {
+	times[0] = c->st.st_atim;
+	times[1] = c->st.st_mtim;
+	if ((fchown(c->t, c->st.st_uid, c->st.st_gid) < 0 && errno != EPERM) ||
+	    fchmod(c->t, c->st.st_mode & 07777) < 0 || futimens(c->t, times) < 0 ||
+	    (g == NULL && fsync(c->t) < 0)) {
 		why_set(why, EX_IOERR, "cannot write the signed copy: %m");
-		goto fail;
-	}
-	if (fstat(fd, &now) < 0 || !io_same_file(st, &now)) {
-		why_set(why, EX_TEMPFAIL, "file changed while it was being signed");
-		goto fail;
-	}
-	if (close(t) < 0) {
-		t = -1;
-		why_set(why, EX_IOERR, "cannot write the signed copy: %m");
-		goto fail;
-	}
-	if (rename(tmp, path) < 0) {
-		why_set(why, EX_IOERR, "cannot rename the signed copy over it: %m");
-		(void)unlink(tmp);
+		inplace_discard(c);
 		return -1;
 	}
-	return 0;
-fail:
-	if (t >= 0)
-		close(t);
-	(void)unlink(tmp);
-	return -1;
+	if (g != NULL) {
+		syncgroup_add(g, c);
+		return 1;
+	}
+	return inplace_finish(c, why);
+}
+
+/*
+ * inplace_finish - the durable copy is renamed over the original, unless
+ * the original changed meanwhile; a Maildir name then gets the new
+ * sizes. Closes the copy, not the original.
+ */
+int
+inplace_finish(struct inplace_copy *c, struct why *why)
+{
+	struct stat now;
+
+	if (fstat(c->fd, &now) < 0 || !io_same_file(&c->st, &now)) {
+		why_set(why, EX_TEMPFAIL, "file changed while it was being signed");
+		inplace_discard(c);
+		return -1;
+	}
+	if (close(c->t) < 0) {
+		c->t = -1;
+		why_set(why, EX_IOERR, "cannot write the signed copy: %m");
+		inplace_discard(c);
+		return -1;
+	}
+	c->t = -1;
+	if (rename(c->tmp, c->path) < 0) {
+		why_set(why, EX_IOERR, "cannot rename the signed copy over it: %m");
+		(void)unlink(c->tmp);
+		return -1;
+	}
+	return c->sized ? resize_name(c->path, why) : 0;
 }
 
 /*
@@ -287,24 +324,29 @@ resize_name(const char *path, struct why *why)
 	return 0;
 }
 
-/* replace - write the signed copy beside path and rename it over path */
-static int
+/*
+ * replace - write the signed copy beside path, to replace it now or,
+ * with a syncgroup, once the group is durable (INPLACE_PENDING)
+ */
+static enum inplace_result
 replace(struct signed_msg *m, const char *path, int fd, const struct stat *st,
-    struct why *why)
+    struct syncgroup *g, size_t idx, struct why *why)
 {
-	char tmp[PATH_MAX];
-	int t;
+	struct inplace_copy c;
 
-	if ((t = inplace_temp(path, tmp, sizeof(tmp), why)) < 0)
-		return -1;
-	if (signer_write(m, t, 1, why) < 0) {
-		close(t);
-		(void)unlink(tmp);
-		return -1;
+	if (inplace_temp(&c, path, fd, st, why) < 0)
+		return INPLACE_FAILED;
+	c.sized = strstr(path, ",S=") != NULL || strstr(path, ",W=") != NULL;
+	c.idx = idx;
+	if (signer_write(m, c.t, 1, why) < 0) {
+		inplace_discard(&c);
+		return INPLACE_FAILED;
 	}
-	if (inplace_commit(t, tmp, path, fd, st, why) < 0)
-		return -1;
-	return resize_name(path, why);
+	switch (inplace_commit(&c, g, why)) {
+	case 0:		return INPLACE_SIGNED;
+	case 1:		return INPLACE_PENDING;
+	default:	return INPLACE_FAILED;
+	}
 }
 
 /* is_mbox - the file starts with a "From " line; the offset stays 0 */
@@ -316,9 +358,14 @@ is_mbox(int fd)
 	return pread(fd, b, 5, 0) == 5 && memcmp(b, "From ", 5) == 0;
 }
 
+/*
+ * inplace_sign - re-sign the file path. With a syncgroup g, a signed
+ * copy may wait there (INPLACE_PENDING): the group then holds the
+ * original open, and reports the file by idx when it is flushed.
+ */
 enum inplace_result
 inplace_sign(const struct conf *cf, const char *path, enum replace how,
-    struct why *why)
+    struct syncgroup *g, size_t idx, struct why *why)
 {
 	struct signed_msg m;
 	struct stat st;
@@ -341,8 +388,9 @@ inplace_sign(const struct conf *cf, const char *path, enum replace how,
 		return INPLACE_FAILED;
 	}
 	if (is_mbox(fd)) {
-		res = mbox_sign(cf, path, fd, &st, how, why);
-		close(fd);
+		res = mbox_sign(cf, path, fd, &st, how, g, idx, why);
+		if (res != INPLACE_PENDING)
+			close(fd);
 		return res;
 	}
 	signer_init(&m, cf);
@@ -350,10 +398,11 @@ inplace_sign(const struct conf *cf, const char *path, enum replace how,
 		if (m.outcome == OUT_NOKEY) {
 			res = INPLACE_UNCHANGED;
 			why_set(why, EX_OK, "no key for domain %s", m.domain);
-		} else if (replace(&m, path, fd, &st, why) == 0)
-			res = INPLACE_SIGNED;
+		} else
+			res = replace(&m, path, fd, &st, g, idx, why);
 	}
 	signer_free(&m);
-	close(fd);
+	if (res != INPLACE_PENDING)
+		close(fd);
 	return res;
 }

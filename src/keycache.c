@@ -1,7 +1,7 @@
 /*
  * keycache - decoded private keys kept across messages by a long-lived
- * process (the LMTP mode), so that a key is decoded once, not once per
- * message.
+ * process (the LMTP mode, and batch re-signing with --config), so that
+ * a key is decoded once, not once per message.
  *
  * Every use opens the key file again and applies the safe-key rules to
  * it, exactly as a one-shot run would; the decoded key is reused only
@@ -10,7 +10,7 @@
  * chown'ed key file is therefore checked and decoded anew, and a removed
  * or unreadable one fails as it would in deliver. The cache never
  * shrinks below the set of key files ever used, which the configuration
- * bounds. One-shot modes do not use it.
+ * bounds. Modes that sign one message do not use it.
  */
 #include <stdlib.h>
 #include <string.h>

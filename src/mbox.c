@@ -152,15 +152,16 @@ split(struct mbox *b, int fd)
 
 enum inplace_result
 mbox_sign(const struct conf *cf, const char *path, int fd,
-    const struct stat *st, enum replace how, struct why *why)
+    const struct stat *st, enum replace how, struct syncgroup *g, size_t idx,
+    struct why *why)
 {
 	struct mbox b = { cf, path, how, NULL, -1, 0, 0, 0, 0, { 0, "" } };
-	char tmp[PATH_MAX];
-	int t;
+	struct inplace_copy c;
 
-	if ((t = inplace_temp(path, tmp, sizeof(tmp), why)) < 0)
+	if (inplace_temp(&c, path, fd, st, why) < 0)
 		return INPLACE_FAILED;
-	if ((b.out = fdopen(dup(t), "w")) == NULL) {
+	c.idx = idx;
+	if ((b.out = fdopen(dup(c.t), "w")) == NULL) {
 		why_set(why, EX_OSERR, "cannot write: %m");
 		goto fail;
 	}
@@ -174,23 +175,23 @@ mbox_sign(const struct conf *cf, const char *path, int fd,
 	b.out = NULL;
 	if (b.signed_ == 0 && b.refused == 0) {
 		why_set(why, EX_OK, "no key for any of its %zu messages", b.n);
-		close(t);
-		(void)unlink(tmp);
+		inplace_discard(&c);
 		return INPLACE_UNCHANGED;
 	}
 	if (b.signed_ == 0) {
 		why_set(why, EX_DATAERR, "mbox with %zu messages, none signed", b.n);
 		goto fail;
 	}
-	if (inplace_commit(t, tmp, path, fd, st, why) < 0)
-		return INPLACE_FAILED;
-	return INPLACE_SIGNED;
+	switch (inplace_commit(&c, g, why)) {
+	case 0:		return INPLACE_SIGNED;
+	case 1:		return INPLACE_PENDING;
+	default:	return INPLACE_FAILED;
+	}
 fail:
 	if (b.out != NULL)
 		fclose(b.out);
 	if (b.msg >= 0)
 		close(b.msg);
-	close(t);
-	(void)unlink(tmp);
+	inplace_discard(&c);
 	return INPLACE_FAILED;
 }

@@ -9,6 +9,7 @@
 #include "inplace.h"
 
 enum inplace_result mbox_sign(const struct conf *, const char *, int,
-	    const struct stat *, enum replace, struct why *);
+	    const struct stat *, enum replace, struct syncgroup *, size_t,
+	    struct why *);
 
 #endif

@@ -75,6 +75,18 @@ resign() { "$DKIMPIPE" sign -I -d example.com -s e1 -k "$W/k/ed.pem" "$@"; }
 	[ "$(grep -c ^PASS "$W/b/verify")" -eq 2000 ]
 }
 
+@test "every signed copy is on disk (fsync or syncfs after its last write) before it replaces its original, in each worker" {
+	command -v strace > /dev/null || skip "needs strace"
+	gen "$W/d" 300
+	strace -qq -ff -o "$W/d/trace" -e trace=openat,write,close,fsync,fdatasync,syncfs,rename,renameat,renameat2 \
+	    "$DKIMPIPE" sign -I -q -j 2 -d example.com -s e1 -k "$W/k/ed.pem" "$W/d/m"
+	run $PY "$LIB/durable-check.py" "$W"/d/trace.*
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "renames 300 syncs "*" unsynced 0" ]]
+	$PY "$LIB/resign-check.py" "$W/d/sums" "$W/d/m" | tail -n 1 | grep -q '^original 0 signed 300 bad 0$'
+}
+
 @test "--replace drops our own domain's earlier signatures, keeps other domains'; --replace-selector only the same selector's" {
 	printf 'From: Alice <alice@example.com>\nSubject: old\n\nbody\n' > "$W/r.eml"
 	"$DKIMPIPE" sign -d example.com -s old -k "$W/k/rsa.pem" "$W/r.eml" > "$W/r1.eml"
