@@ -76,7 +76,7 @@ resign() { "$DKIMPIPE" sign -I -d example.com -s e1 -k "$W/k/ed.pem" "$@"; }
 }
 
 @test "every signed copy is on disk (fsync or syncfs after its last write) before it replaces its original, in each worker" {
-	command -v strace > /dev/null || skip "needs strace"
+	strace -qq -o /dev/null true 2> /dev/null || skip "needs strace and ptrace"
 	gen "$W/d" 300
 	strace -qq -ff -o "$W/d/trace" -e trace=openat,write,close,fsync,fdatasync,syncfs,rename,renameat,renameat2 \
 	    "$DKIMPIPE" sign -I -q -j 2 -d example.com -s e1 -k "$W/k/ed.pem" "$W/d/m"
