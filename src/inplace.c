@@ -5,8 +5,8 @@
  * group of others: syncgroup.c) and only then is renamed over the
  * original, so that a crash or kill -9 at any moment leaves the old file
  * or the new one, never a truncated or missing one. A file that cannot
- * be signed (unreadable, read-only, not a message, refused) is left
- * untouched. With a replace mode, the file's earlier DKIM-Signature
+ * be signed (unreadable, read-only, not a message, refused, or an owner
+ * the caller cannot give the copy) is left untouched. With a replace mode, the file's earlier DKIM-Signature
  * fields for the domain being signed (and the selector, with
  * REPLACE_SELECTOR) are dropped first; other domains' are kept. A file
  * that starts with "From " is an mbox (mbox.c). The signing itself is
@@ -200,8 +200,17 @@ inplace_commit(struct inplace_copy *c, struct syncgroup *g, struct why *why)
 
 	times[0] = c->st.st_atim;
 	times[1] = c->st.st_mtim;
-	if ((fchown(c->t, c->st.st_uid, c->st.st_gid) < 0 && errno != EPERM) ||
-	    fchmod(c->t, c->st.st_mode & 07777) < 0 || futimens(c->t, times) < 0 ||
+	if (fchown(c->t, c->st.st_uid, c->st.st_gid) < 0) {	/* never a new owner */
+		if (errno == EPERM)
+			why_set(why, EX_NOPERM, "cannot keep its owner and group "
+			    "(%lu:%lu): sign it as root or as its owner",
+			    (unsigned long)c->st.st_uid, (unsigned long)c->st.st_gid);
+		else
+			why_set(why, EX_IOERR, "cannot write the signed copy: %m");
+		inplace_discard(c);
+		return -1;
+	}
+	if (fchmod(c->t, c->st.st_mode & 07777) < 0 || futimens(c->t, times) < 0 ||
 	    (g == NULL && fsync(c->t) < 0)) {
 		why_set(why, EX_IOERR, "cannot write the signed copy: %m");
 		inplace_discard(c);

@@ -146,6 +146,30 @@ newline" | wc -l)" -eq 1 ]
 	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$W/c/ours.eml"
 }
 
+@test "a user who cannot keep a file's owner leaves it untouched and named; the user's own files are signed" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to make the files of two owners"
+	d=$(mktemp -d /tmp/dkimpipe-owner.XXXXXX)
+	chmod 755 "$d"
+	install -m 600 -o nobody "$W/k/ed.pem" "$d/key"
+	mkdir -m 777 "$d/m"
+	printf 'From: a@example.com\n\nroot owns this\n' > "$d/m/root.eml"
+	chmod 666 "$d/m/root.eml"
+	cp "$d/m/root.eml" "$d/root.orig"
+	printf 'From: a@example.com\n\nnobody owns this\n' > "$d/m/mine.eml"
+	chown nobody:nogroup "$d/m/mine.eml"
+	run runuser -u nobody -- "$DKIMPIPE" sign -I -d example.com -s e1 -k "$d/key" "$d/m"
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"$d/m/root.eml: cannot keep its owner and group (0:0): sign it as root or as its owner"* ]]
+	[[ "${lines[-1]}" == "dkimpipe: 1 signed, 0 unchanged (no key), 1 failed, of 2 files" ]]
+	cmp "$d/m/root.eml" "$d/root.orig"
+	[ "$(stat -c %U "$d/m/root.eml")" = root ]
+	[ "$(stat -c %U "$d/m/mine.eml")" = nobody ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$d/m/mine.eml"
+	[ -z "$(ls -A "$d/m" | grep dkimpipe-resign)" ]
+	rm -rf "$d"
+}
+
 @test "Maildir: a name that carries the size gets the new ,S= and ,W=, the flags after :2, kept" {
 	mkdir -p "$W/sz/cur" "$W/sz/new"
 	printf 'From: a@example.com\nSubject: sized\n\nbody\n' > "$W/sz/cur/1700000000.M1P2.host,S=41,W=45:2,RS"
