@@ -106,8 +106,8 @@ cmd_deliver(int argc, char **argv)
 		pass_fail(&v, EX_TEMPFAIL, "4.3.5", &why);
 		fail(&v, qid);
 	}
-	log_open(cf.log_to ? cf.log_to : LOG_TO_SYSLOG, cf.postlog_socket ?
-	    cf.postlog_socket : POSTLOG_SOCKET, cf.postlog_command ?
+	log_open(cf.log_to ? cf.log_to : LOG_TO_SYSLOG,
+	    log_postlog_socket(cf.postlog_socket), cf.postlog_command ?
 	    cf.postlog_command : POSTLOG_COMMAND);
 	resubmit_alarm(cf.timeout);
 

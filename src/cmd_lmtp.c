@@ -535,9 +535,8 @@ cmd_lmtp(int argc, char **argv)
 	to = s->live.cf.log_to ? s->live.cf.log_to : LOG_TO_SYSLOG;
 	if (fstat(STDERR_FILENO, &st) == 0 && S_ISSOCK(st.st_mode))
 		to &= ~LOG_TO_STDERR;
-	log_open(to ? to : LOG_TO_SYSLOG, s->live.cf.postlog_socket ?
-	    s->live.cf.postlog_socket : POSTLOG_SOCKET, s->live.cf.postlog_command ?
-	    s->live.cf.postlog_command : POSTLOG_COMMAND);
+	log_open(to ? to : LOG_TO_SYSLOG, log_postlog_socket(s->live.cf.postlog_socket),
+	    s->live.cf.postlog_command ? s->live.cf.postlog_command : POSTLOG_COMMAND);
 	s->start = time(NULL);
 	io_on_term();
 	smtpout_init(&s->out);

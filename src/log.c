@@ -125,6 +125,43 @@ run_postlog(int prio, const char *text)
 		continue;
 }
 
+#define HOSTCHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
+/*
+ * postlog_host - the host name of Postfix's own records: the
+ * POSTLOG_HOSTNAME ($myhostname) that Postfix hands its child processes,
+ * when export_environment lets it through; else gethostname(), short
+ */
+static void
+postlog_host(char *host, size_t size)
+{
+	const char *e = getenv("POSTLOG_HOSTNAME");
+	size_t n = e != NULL ? strlen(e) : 0;
+
+	if (n > 0 && n < size && strspn(e, HOSTCHARS) == n) {
+		memcpy(host, e, n + 1);
+		return;
+	}
+	(void)gethostname(host, size);
+	host[size - 1] = '\0';
+	host[strcspn(host, ".")] = '\0';
+}
+
+/*
+ * log_postlog_socket - the postlogd socket: the configured one, else the
+ * POSTLOG_SERVICE that Postfix hands its child processes (the right
+ * instance's, when export_environment lets it through), else Debian's
+ */
+const char *
+log_postlog_socket(const char *configured)
+{
+	const char *e = getenv("POSTLOG_SERVICE");
+
+	if (configured != NULL)
+		return configured;
+	return e != NULL && e[0] == '/' ? e : POSTLOG_SOCKET;
+}
+
 /* to_postlog - one record to postlogd, formatted as Postfix's msg_logger */
 static void
 to_postlog(int prio, const char *prefix, const char *text)
@@ -139,9 +176,7 @@ to_postlog(int prio, const char *prefix, const char *text)
 			run_postlog(prio, text);
 		return;
 	}
-	(void)gethostname(host, sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	host[strcspn(host, ".")] = '\0';
+	postlog_host(host, sizeof(host));
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%b %d %H:%M:%S", &tm) == 0)
 		stamp[0] = '\0';

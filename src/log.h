@@ -16,6 +16,7 @@
 #define POSTLOG_COMMAND	"/usr/sbin/postlog"
 
 void	log_open(int, const char *, const char *);
+const char *log_postlog_socket(const char *);
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -64,7 +64,7 @@ k=(i+2) if i>=0 and (j<0 or i<j) else j+4
 d=d[:k]+bytes([d[k]^1 if k < len(d) else 65])+d[k+1:]
 open(sys.argv[2],"wb").write(d)' "$1" "$2" ;;
 	esac
-	! cmp -s "$1" "$2"
+	! cmp -s "$1" "$2" || false
 }
 
 @test "negative controls: an altered header or body byte fails all three verifiers" {
@@ -92,7 +92,7 @@ open(sys.argv[2],"wb").write(d)' "$1" "$2" ;;
 		if [ "$b" = 08-bare-cr ]; then	# RFC 6376 5.3: bare CR -> line end
 			e=$W/08.expected
 			$PY -c 'import re,sys; sys.stdout.buffer.write(re.sub(rb"\r(?!\n)", b"\n", open(sys.argv[1],"rb").read()))' "$m" > "$e"
-			! cmp -s "$e" "$m"
+			! cmp -s "$e" "$m" || false
 		fi
 		tail -c "$(stat -c %s "$e")" "$s" | cmp - "$e" || { echo "changed: $b"; false; }
 		[ $(( n - $(stat -c %s "$m") )) -gt 0 ]
@@ -105,7 +105,7 @@ open(sys.argv[2],"wb").write(d)' "$1" "$2" ;;
 		    tr -d '\r' | awk 'length > 78 {print FILENAME": "length; bad=1} END{exit bad}'
 	done
 	head -n 1 "$W/s/19-crlf.rsa.relaxed.eml" | grep -q $'\r$'
-	! head -n 1 "$W/s/01-plain.rsa.relaxed.eml" | grep -q $'\r'
+	! head -n 1 "$W/s/01-plain.rsa.relaxed.eml" | grep -q $'\r' || false
 }
 
 @test "h= oversigns From and lists repeated fields bottom-up" {
@@ -113,7 +113,7 @@ open(sys.argv[2],"wb").write(d)' "$1" "$2" ;;
 	[ "$(echo "$h" | tr ':' '\n' | grep -c '^from$')" -eq 2 ]
 	[ "$(echo "$h" | tr ':' '\n' | grep -c '^cc$')" -eq 3 ]
 	[ "$(echo "$h" | tr ':' '\n' | grep -c '^to$')" -eq 3 ]
-	! echo "$h" | tr ':' '\n' | grep -q '^received$'
+	! echo "$h" | tr ':' '\n' | grep -q '^received$' || false
 	# a From added later breaks the signature (oversigning)
 	{ printf 'From: mallory@example.net\n'; cat "$W/s/01-plain.ed.relaxed.eml"; } > "$W/added-from.eml"
 	run $PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$W/added-from.eml"
@@ -125,5 +125,5 @@ open(sys.argv[2],"wb").write(d)' "$1" "$2" ;;
 	[ "$(tag "$W/x.eml" t)" = $T0 ]
 	[ "$(tag "$W/x.eml" x)" = $((T0 + 86400)) ]
 	[ "$(tag "$W/x.eml" i)" = alice@mail.example.com ]
-	! tag "$W/x.eml" l | grep -q .
+	! tag "$W/x.eml" l | grep -q . || false
 }

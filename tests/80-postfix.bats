@@ -125,7 +125,7 @@ signed_ok() {
 
 @test "no loops: every message so far passed the signer once and the queue is empty" {
 	wait_for queue_empty
-	! grep -qi 'loop' "$PF_LOG"
+	! grep -qi 'loop' "$PF_LOG" || false
 	# five messages were sent to be signed; each passed dkimsign once
 	n_sign=$(grep 'relay=dkimsign, .*status=sent' "$PF_LOG" | awk '{print $6}' | sort -u | wc -l)
 	[ "$n_sign" -eq 5 ]

@@ -44,7 +44,7 @@ teardown_file() {
 	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
 	# two signer passes in all: the message, then its bounce
 	[ "$(grep -c 'relay=dkimsign, .*status=sent' "$PF_LOG")" -eq 2 ]
-	! grep -q 'loop\|hop count exceeded' "$PF_LOG"
+	! grep -q 'loop\|hop count exceeded' "$PF_LOG" || false
 }
 
 @test "mail from outside still never passes the signer, and ordinary mail is signed once as before" {
