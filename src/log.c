@@ -128,9 +128,10 @@ run_postlog(int prio, const char *text)
 #define HOSTCHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
 
 /*
- * postlog_host - the host name of Postfix's own records: the
- * POSTLOG_HOSTNAME ($myhostname) that Postfix hands its child processes,
- * when export_environment lets it through; else gethostname(), short
+ * postlog_host - the host name of Postfix's own records: the first label
+ * of the POSTLOG_HOSTNAME ($myhostname) that Postfix hands its child
+ * processes, when export_environment lets it through; else of
+ * gethostname()
  */
 static void
 postlog_host(char *host, size_t size)
@@ -138,11 +139,10 @@ postlog_host(char *host, size_t size)
 	const char *e = getenv("POSTLOG_HOSTNAME");
 	size_t n = e != NULL ? strlen(e) : 0;
 
-	if (n > 0 && n < size && strspn(e, HOSTCHARS) == n) {
+	if (n > 0 && n < size && strspn(e, HOSTCHARS) == n)
 		memcpy(host, e, n + 1);
-		return;
-	}
-	(void)gethostname(host, size);
+	else
+		(void)gethostname(host, size);
 	host[size - 1] = '\0';
 	host[strcspn(host, ".")] = '\0';
 }
