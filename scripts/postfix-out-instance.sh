@@ -63,7 +63,7 @@ postconf -c "$dir" -e \
 postconf -c "$dir" -M# smtp/inet
 postconf -c "$dir" -M '127.0.0.1:10028/inet=127.0.0.1:10028 inet n - n - - smtpd'
 for o in "syslog_name=$name/reinject" \
-    'content_filter=' \
+    'content_filter=' 'local_header_rewrite_clients=' \
     'receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters' \
     'smtpd_helo_restrictions=' 'smtpd_client_restrictions=' \
     'smtpd_sender_restrictions=' 'smtpd_data_restrictions=' \

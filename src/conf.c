@@ -27,8 +27,14 @@ static const char def_hdrs[] =
     "Content-Disposition:Content-Language:Sender:List-Id:List-Help:"
     "List-Unsubscribe:List-Unsubscribe-Post:List-Subscribe:List-Post:"
     "List-Owner:List-Archive:Autocrypt:Openpgp";
+/*
+ * Oversigned: none may be added later. Not Date and Message-ID: Postfix's
+ * cleanup adds them to a message that lacks them wherever it is
+ * resubmitted (sendmail without -G, a local SMTP client), which must not
+ * break the signature.
+ */
 static const char def_over[] =
-    "From:Reply-To:Subject:Date:To:Cc:In-Reply-To:References:Message-ID:"
+    "From:Reply-To:Subject:To:Cc:In-Reply-To:References:"
     "MIME-Version:Content-Type:Content-Transfer-Encoding";
 
 void

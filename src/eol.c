@@ -1,5 +1,6 @@
 /*
- * eol - turn bare CRs (and bare LFs in CRLF messages) into line endings.
+ * eol - make every line ending the message's own: bare CRs, bare LFs in
+ * CRLF messages, and CRLFs in LF messages.
  *
  * A stream filter with one byte of look-behind, so chunk boundaries do not
  * matter and the same bytes in always give the same bytes out: the signer
@@ -35,10 +36,10 @@ eol_run(struct eol *e, const char *p, size_t n, struct buf *out)
 	while (i < n) {
 		if (e->cr) {
 			e->cr = 0;
-			if (p[i] == '\n') {		/* CRLF */
+			if (p[i] == '\n') {		/* CRLF: in an LF message, LF */
 				if (e->style == EOL_UNKNOWN)
 					e->style = EOL_CRLF;
-				buf_add(out, "\r\n", 2);
+				line_end(e, out);
 				i++;
 				continue;
 			}

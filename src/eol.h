@@ -1,8 +1,11 @@
 /*
- * eol - line endings for signing (RFC 6376 section 5.3): a bare CR, and
- * a bare LF in a message that uses CRLF, become the message's own line
- * ending, both in what is signed and in what is sent on. The style is
- * that of the first line ending (LF when a bare CR comes first).
+ * eol - line endings for signing (RFC 6376 section 5.3): a bare CR, a
+ * bare LF in a message that uses CRLF, and a CRLF in a message that uses
+ * LF become the message's own line ending, both in what is signed and in
+ * what is sent on. The style is that of the first line ending (LF when a
+ * bare CR comes first), as Postfix's sendmail(1) decides it: it keeps
+ * the CR of a later CRLF in an LF message as content, which would break
+ * a signature that took it for a line ending.
  */
 #ifndef EOL_H
 #define EOL_H

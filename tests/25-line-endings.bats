@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# RFC 6376 section 5.3: a bare CR (and a bare LF in a CRLF message) is
-# made a line ending before signing, and the message sent on carries the
+# RFC 6376 section 5.3: a bare CR (a bare LF in a CRLF message, a CRLF in
+# an LF message) is made the message's line ending before signing, and the message sent on carries the
 # same conversion, so an MTA that "repairs" line endings on the way
 # cannot break the signature.
 
@@ -42,6 +42,31 @@ sign() { "$DKIMPIPE" sign -d example.com -s e1 -k "$W/k/ed.pem" -s r1 -k "$W/k/r
 	tr '\r' '\n' < "$W/lf.eml" > "$W/lf2.eml"
 	sign "$W/lf2.eml" > "$W/lf2.out"
 	[ "$(tag "$W/lf.out" bh)" = "$(tag "$W/lf2.out" bh)" ]
+}
+
+# postfix_sendmail IN OUT - what Postfix's sendmail(1) and SMTP client
+# make of IN (sendmail_fix_line_endings = strict): the first line decides;
+# in an LF message every later CR stays content, and each line goes out
+# with CRLF
+postfix_sendmail() { $PY -c 'import sys; d=open(sys.argv[1],"rb").read()
+crlf = d.split(b"\n", 1)[0].endswith(b"\r")
+lines = d.split(b"\n")
+lines = lines[:-1] if lines[-1] == b"" else lines
+open(sys.argv[2],"wb").write(b"".join((l[:-1] if crlf and l.endswith(b"\r") else l) + b"\r\n" for l in lines))' "$1" "$2"; }
+
+@test "CRLFs in an LF message (scripts that mix them) become LF: the signature survives Postfix's sendmail, which keeps those CRs" {
+	printf 'From: a@example.com\nTo: b@example.org\r\nSubject: x\n\nline one\r\nline two\n\r\nend\r\n' > "$W/mix.eml"
+	sign "$W/mix.eml" > "$W/mix.out"
+	! grep -q $'\r' "$W/mix.out" || false
+	tail -n 4 "$W/mix.out" | cmp - <(printf 'line one\nline two\n\nend\n')
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$W/mix.out"
+	postfix_sendmail "$W/mix.out" "$W/mix.wire"
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$W/mix.wire"
+	"$LIB/verify-opendkim.sh" "$W/k/keys.txt" "$W/mix.wire"
+	# the same message with consistent LFs gets the same signature inputs
+	tr -d '\r' < "$W/mix.eml" > "$W/mix2.eml"
+	sign "$W/mix2.eml" > "$W/mix2.out"
+	[ "$(tag "$W/mix.out" bh)" = "$(tag "$W/mix2.out" bh)" ]
 }
 
 @test "the same conversion whatever the chunking: a pipe fed in pieces that split CR from LF" {

@@ -74,6 +74,21 @@ signed_ok() {
 	signed_ok "$f"
 }
 
+@test "a client of ours that is no inet_interfaces address sends no Date or Message-ID: delivered signed, verifies" {
+	# 127.0.0.3: cleanup adds nothing on the way in; the re-injection
+	# (sendmail -G) adds nothing after the signature either
+	cp /etc/postfix/dkimpipe_clients.cidr "$W/clients.orig"
+	echo '127.0.0.3/32 FILTER dkimsign:dummy' >> /etc/postfix/dkimpipe_clients.cidr
+	postfix reload >/dev/null 2>&1; sleep 1
+	printf 'From: Alice <alice@example.com>\nTo: dkimtest@localhost\nSubject: bare app mail\n\nno Date, no Message-ID\n' > "$MSG"
+	before=$(maildir_count)
+	send 25 127.0.0.3 dkimtest@localhost
+	wait_for eval '[ "$(maildir_count)" -gt "$before" ]'
+	cp "$W/clients.orig" /etc/postfix/dkimpipe_clients.cidr
+	postfix reload >/dev/null 2>&1
+	signed_ok "$(grep -l '^Subject: bare app mail' ~dkimtest/Maildir/new/*)"
+}
+
 @test "one message to a local and two remote recipients: one signing pass, each copy once" {
 	bs=$(sink_count); bm=$(maildir_count)
 	send 587 127.0.0.1 dkimtest@localhost,bob@example.org,carol@example.net
@@ -135,6 +150,38 @@ signed_ok() {
 	# nothing carries more than one set of signatures
 	for f in "$W"/sink/*.eml ~dkimtest/Maildir/new/*; do
 		[ "$(signatures "$f" | wc -l)" -le 2 ]
+	done
+}
+
+# piped BODY SUBJECT [SIGN-OPTION...] - a script's "dkimpipe sign |
+# sendmail" of a message with no Date and no Message-ID, which
+# sendmail(1) then adds
+piped() {
+	local body=$1 subject=$2
+	shift 2
+	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\r\nSubject: %s\n\n%b' "$subject" "$body" |
+	    /usr/local/sbin/dkimpipe sign -d example.com -s e1 -k /etc/dkimpipe/keys/e1.private "$@" |
+	    /usr/sbin/sendmail -f alice@example.com bob@example.org
+}
+
+@test "a script's dkimpipe sign | sendmail: Postfix adds Date and Message-ID, and the signature still verifies; mixed line endings under strict line-ending repair too" {
+	before=$(sink_count)
+	piped 'plain LF\n' 'piped plain'
+	# LF first, CRLF later: with sendmail_fix_line_endings = strict,
+	# sendmail(1) keeps those CRs as content (the default, always, drops
+	# them) and Postfix sends each as a space, which only relaxed forgives
+	postconf -e sendmail_fix_line_endings=strict
+	piped 'line one\r\nline two\n' 'piped mixed' -c simple/simple
+	postconf -X sendmail_fix_line_endings
+	wait_for eval '[ "$(sink_count)" -ge $((before + 2)) ]'
+	wait_for queue_empty
+	for s in plain mixed; do
+		f=$(last_sink_with "^Subject: piped $s")
+		grep -q '^Date: ' "$f"
+		grep -q '^Message-Id: ' "$f"
+		[ "$(signatures "$f" | wc -l)" -eq 1 ]
+		$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+		"$LIB/verify-opendkim.sh" "$W/k/keys.txt" "$f"
 	done
 }
 

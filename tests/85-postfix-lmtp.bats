@@ -127,6 +127,27 @@ relayed() { grep 'postfix/dkimlmtp/lmtp\[[0-9]*\]: .*relay=[^ ]*private/dkimspaw
 	relayed | tail -n 1 | grep -q 'dkimpipe: [0-9A-Za-z]*: signed and passed on (Ok: queued as [0-9A-Z]*)'
 }
 
+@test "reinject over SMTP: the re-injection smtpd changes no header (no Date or Message-ID added, no address qualified), so the signature verifies" {
+	grep -q '^reinject = smtp' /etc/dkimpipe/dkimpipe.conf || skip "runs after the reinject test above"
+	# 127.0.0.3, one of our networks but no inet_interfaces address: cleanup
+	# leaves its headers alone on the way in
+	cp /etc/postfix/dkimpipe_clients.cidr "$W/clients.orig"
+	echo "127.0.0.3/32 FILTER $FILTER" >> /etc/postfix/dkimpipe_clients.cidr
+	postfix reload >/dev/null 2>&1; sleep 1
+	printf 'From: Alice <alice@example.com>\nTo: dkimtest\nSubject: bare app mail\n\nno Date, no Message-ID\n' > "$W/bare.eml"
+	before=$(maildir_count)
+	$PY "$LIB/smtp-send.py" 25 127.0.0.3 alice@example.com dkimtest@localhost "$W/bare.eml"
+	wait_for eval '[ "$(maildir_count)" -gt "$before" ]'
+	cp "$W/clients.orig" /etc/postfix/dkimpipe_clients.cidr
+	postfix reload >/dev/null 2>&1
+	f=$(grep -l '^Subject: bare app mail' ~dkimtest/Maildir/new/*)
+	grep -q 'dkimpipe-reinject/smtpd.*client=localhost' "$PF_LOG"
+	grep -q '^To: dkimtest$' "$f"
+	! grep -qi '^Message-Id: ' "$f" || false
+	[ "$(signatures "$f" | wc -l)" -eq 2 ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+}
+
 @test "reinject over SMTP, re-injection smtpd down: deferred with 4xx, delivered once after it is back" {
 	grep -q '^reinject = smtp' /etc/dkimpipe/dkimpipe.conf
 	cp /etc/postfix/master.cf "$W/master.good"
