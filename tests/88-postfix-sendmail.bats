@@ -69,18 +69,6 @@ passes() { grep -c "relay=$1.*status=sent" "$PF_LOG" || true; }
 	done
 }
 
-@test "pipe(8): a script's message with mixed line endings (LF first, CRLF later, which sendmail(1) keeps) verifies at the sink" {
-	before=$(sink_count)
-	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\r\nSubject: mixed endings\n\nline one\r\nline two\n' |
-	    /usr/sbin/sendmail -f alice@example.com bob@example.org
-	wait_for eval '[ "$(sink_count)" -gt "$before" ]'
-	wait_for queue_empty
-	f=$(last_sink_with '^Subject: mixed endings')
-	[ "$(signatures "$f" | wc -l)" -eq 2 ]
-	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
-	"$LIB/verify-opendkim.sh" "$W/k/keys.txt" "$f"
-}
-
 @test "pipe(8): no key, empty From, two From, null sender: each passes the signer once, delivered once, no loop" {
 	before=$(sink_count); n0=$(passes dkimsign)
 	printf 'From: x@nokey.example\nTo: bob@example.org\nSubject: case nokey\n\nx\n' |
