@@ -74,7 +74,7 @@ edit() { sed "1,/^$/{$2}" "$1"; }
 	check 's/ d=example.com;/ d=legitimate.com(.attacker.com;/' 'd= is not a domain name'
 	check 's/\([[:space:]]\)t=\([0-9]*\);/\1t=1e9;/' 't= or x= is not a number'
 	check 's/\([[:space:]]\)t=\([0-9]*\);/\1t=\2; x=\2;/' 'x= is not later than t='
-	check 's/\([[:space:]]\)bh=\([^;]*\);/\1bh=\29;/' 'b= or bh= is not base64'
+	check 's/\([[:space:]]\)bh=/\1bh=9/' 'b= or bh= is not base64'
 	check 's/ s=e1;/ s=e1; l=99999;/' 'l= is larger than the body'
 	# the d= the line shows cannot be read as a comment
 	edit "$W/good.eml" 's/ d=example.com;/ d=legitimate.com(.attacker.com;/' > "$W/t.eml"
