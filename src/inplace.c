@@ -190,10 +190,10 @@ inplace_discard(struct inplace_copy *c)
 /*
  * inplace_commit - the copy gets the original's owner, mode and times
  * and is made durable, then replaces the original (inplace_finish). With
- * a syncgroup, it waits there instead, for one sync with the others, and
- * the result is INPLACE_PENDING (1). 0 done, -1 failed (copy removed).
+ * a syncgroup, it waits there instead, for one sync with the others
+ * (INPLACE_PENDING). On failure the copy is removed.
  */
-int
+enum inplace_result
 inplace_commit(struct inplace_copy *c, struct syncgroup *g, struct why *why)
 {
 	struct timespec times[2];
@@ -208,19 +208,19 @@ inplace_commit(struct inplace_copy *c, struct syncgroup *g, struct why *why)
 		else
 			why_set(why, EX_IOERR, "cannot write the signed copy: %m");
 		inplace_discard(c);
-		return -1;
+		return INPLACE_FAILED;
 	}
 	if (fchmod(c->t, c->st.st_mode & 07777) < 0 || futimens(c->t, times) < 0 ||
 	    (g == NULL && fsync(c->t) < 0)) {
 		why_set(why, EX_IOERR, "cannot write the signed copy: %m");
 		inplace_discard(c);
-		return -1;
+		return INPLACE_FAILED;
 	}
 	if (g != NULL) {
 		syncgroup_add(g, c);
-		return 1;
+		return INPLACE_PENDING;
 	}
-	return inplace_finish(c, why);
+	return inplace_finish(c, why) < 0 ? INPLACE_FAILED : INPLACE_SIGNED;
 }
 
 /*
@@ -317,8 +317,6 @@ resize_name(const char *path, struct why *why)
 	struct stat st;
 	int fd;
 
-	if (strstr(path, ",S=") == NULL && strstr(path, ",W=") == NULL)
-		return 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
 		if (fd >= 0)
 			close(fd);
@@ -351,11 +349,7 @@ replace(struct signed_msg *m, const char *path, int fd, const struct stat *st,
 		inplace_discard(&c);
 		return INPLACE_FAILED;
 	}
-	switch (inplace_commit(&c, g, why)) {
-	case 0:		return INPLACE_SIGNED;
-	case 1:		return INPLACE_PENDING;
-	default:	return INPLACE_FAILED;
-	}
+	return inplace_commit(&c, g, why);
 }
 
 /* is_mbox - the file starts with a "From " line; the offset stays 0 */

@@ -41,7 +41,8 @@ int	inplace_sign_fd(struct signed_msg *, const struct conf *, int,
 	    enum replace, struct why *);
 int	inplace_temp(struct inplace_copy *, const char *, int,
 	    const struct stat *, struct why *);
-int	inplace_commit(struct inplace_copy *, struct syncgroup *, struct why *);
+enum inplace_result inplace_commit(struct inplace_copy *, struct syncgroup *,
+	    struct why *);
 int	inplace_finish(struct inplace_copy *, struct why *);
 void	inplace_discard(struct inplace_copy *);
 

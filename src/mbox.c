@@ -182,11 +182,7 @@ mbox_sign(const struct conf *cf, const char *path, int fd,
 		why_set(why, EX_DATAERR, "mbox with %zu messages, none signed", b.n);
 		goto fail;
 	}
-	switch (inplace_commit(&c, g, why)) {
-	case 0:		return INPLACE_SIGNED;
-	case 1:		return INPLACE_PENDING;
-	default:	return INPLACE_FAILED;
-	}
+	return inplace_commit(&c, g, why);
 fail:
 	if (b.out != NULL)
 		fclose(b.out);

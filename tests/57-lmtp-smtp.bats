@@ -46,18 +46,7 @@ session() { $PY "$LIB/lmtp-client.py" "$DKIMPIPE" "$CONF"; }
 
 @test "deliver over SMTP: SIGTERM after the 250 to the dot (deliver still logging): exit 0, stored once" {
 	start_sink
-	slow_postlog >> "$CONF"
-	"$DKIMPIPE" deliver -c "$CONF" -f alice@example.com -- bob@example.org < "$MSG" > "$BATS_TEST_TMPDIR/out" 2>&1 &
-	pid=$!
-	for i in $(seq 100); do [ "$(stored)" -ge 1 ] && break; sleep 0.05; done
-	[ "$(stored)" -eq 1 ]
-	sleep 0.5
-	pgrep -f "$BATS_TEST_TMPDIR/slowlog" > /dev/null
-	kill -TERM $pid
-	st=0; wait $pid || st=$?
-	cat "$BATS_TEST_TMPDIR/out"
-	[ "$st" -eq 0 ]
-	[ "$(stored)" -eq 1 ]
+	term_after_accept stored -f alice@example.com -- bob@example.org
 }
 stored() { ls "$SINK" 2>/dev/null | grep -c '\.eml$' || true; }
 

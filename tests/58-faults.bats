@@ -110,18 +110,7 @@ reply_of() { echo "$1" | grep '^[245][0-9][0-9] [245]\.[0-9.]* <bob@example.org>
 
 @test "SIGTERM after sendmail accepted (deliver still logging): exit 0, queued once, never 75" {
 	# a slow postlog(1) holds deliver after sendmail said 0
-	slow_postlog >> "$CONF"
-	"$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE -f alice@example.com -- bob@example.org < "$MSG" > "$BATS_TEST_TMPDIR/out" 2>&1 &
-	pid=$!
-	for i in $(seq 100); do [ "$(queued)" -ge 1 ] && break; sleep 0.05; done
-	[ "$(queued)" -eq 1 ]
-	sleep 0.5
-	pgrep -f "$BATS_TEST_TMPDIR/slowlog" > /dev/null
-	kill -TERM $pid
-	st=0; wait $pid || st=$?
-	cat "$BATS_TEST_TMPDIR/out"
-	[ "$st" -eq 0 ]
-	[ "$(queued)" -eq 1 ]
+	term_after_accept queued -q 4AbCdE -f alice@example.com -- bob@example.org
 }
 
 @test "SIGTERM while the message is still coming in: deliver exits 75, sendmail never started" {

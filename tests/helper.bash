@@ -51,6 +51,26 @@ fake_env() {
 	printf '%b' "${2:-From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n}" > "$MSG"
 }
 
+# term_after_accept COUNT DELIVER-ARG... - deliver, from $MSG with $CONF,
+# held in a slow postlog(1) once the next hop has the message, then
+# SIGTERM: true when it exits 0 and COUNT (a function counting the
+# copies the next hop has) stays 1
+term_after_accept() {
+	local count=$1 pid st=0 i
+	shift
+	slow_postlog >> "$CONF"
+	"$DKIMPIPE" deliver -c "$CONF" "$@" < "$MSG" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do [ "$($count)" -ge 1 ] && break; sleep 0.05; done
+	[ "$($count)" -eq 1 ] || return 1
+	sleep 0.5
+	pgrep -f "$BATS_TEST_TMPDIR/slowlog" > /dev/null || return 1
+	kill -TERM $pid
+	wait $pid || st=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$st" -eq 0 ] && [ "$($count)" -eq 1 ]
+}
+
 # slow_postlog - dkimpipe.conf lines that send the log through a
 # postlog(1) stand-in taking 3 s per record: holds deliver after the
 # next hop has accepted the message
