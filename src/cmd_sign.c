@@ -31,7 +31,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: dkimpipe sign [-d domain -s selector -k keyfile [-a alg]]...\n"
 	    "\t[--config file] [-c canon] [-h headers] [-o oversign] [-i identity]\n"
-	    "\t[-x seconds] [-t time] [-T tmpdir] [-U] [file]\n"
+	    "\t[-x seconds] [-t time] [-T tmpdir] [-U] [-L limit] [-D] [file]\n"
 	    "       dkimpipe sign -I [options above] [-j jobs] [-q] [--replace | --replace-selector]\n"
 	    "\t[--files-from file [-0]] [file | directory]...\n");
 	exit(EX_USAGE);
@@ -100,6 +100,7 @@ cmd_sign(int argc, char **argv)
 	struct batch b = { REPLACE_NONE, 0, 0, NULL, 0 };
 	struct diag d;
 	int want[CONF_MAXSIG], nextalg = -1, ch, fd = 0, rc, inplace = 0;
+	long long limit = -1;
 	size_t i;
 	enum alg alg;
 
@@ -107,7 +108,7 @@ cmd_sign(int argc, char **argv)
 	for (i = 0; i < CONF_MAXSIG; i++)
 		want[i] = -1;
 	cf.sign_all = 1;
-	while ((ch = getopt_long(argc, argv, "0a:c:d:h:Ii:j:k:o:qs:t:T:Ux:", longs,
+	while ((ch = getopt_long(argc, argv, "0a:c:Dd:h:Ii:j:k:L:o:qs:t:T:Ux:", longs,
 	    NULL)) != -1) {
 		switch (ch) {
 		case '0': b.nul = 1; break;
@@ -132,8 +133,17 @@ cmd_sign(int argc, char **argv)
 			if (conf_set_canon(&cf, optarg) < 0)
 				log_fatal(EX_USAGE, "bad canonicalization %s", optarg);
 			break;
+		case 'D':
+			cf.add_missing = 1;
+			break;
 		case 'd':
 			domain = optarg;
+			break;
+		case 'L':
+			limit = number(optarg, 0, 1000000, "line length limit");
+			if (limit > 0 && limit < 80)
+				log_fatal(EX_USAGE, "line length limit %s: 0, or at least 80",
+				    optarg);
 			break;
 		case 'h':
 			conf_set_list(&cf.hdrs, &cf.nhdrs, optarg);
@@ -179,6 +189,12 @@ cmd_sign(int argc, char **argv)
 	if ((cf.nkeys == 0 && cf.sign_all) || (argc > 1 && !inplace) ||
 	    (inplace && argc == 0 && b.files_from == NULL))
 		usage();
+	if (limit >= 0)			/* -I: line structure kept unless asked */
+		cf.line_limit = (size_t)limit;
+	else if (inplace)
+		cf.line_limit = 0;
+	if (cf.add_missing < 0)
+		cf.add_missing = 0;
 	check_identity(&cf);
 	if (conf_load_keys(&cf, &why) < 0)
 		log_fatal(why.status, "%s", why.text);

@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "keycache.h"
+#include "wrap.h"
 #include "xmem.h"
 
 static const char def_hdrs[] =
@@ -53,6 +54,8 @@ conf_defaults(struct conf *cf)
 	cf->lmtp_idle = 60;
 	cf->lmtp_lifetime = 300;
 	cf->lmtp_timeout = 300;
+	cf->line_limit = WRAP_DEFAULT;
+	cf->add_missing = -1;		/* yes, unless the mode says otherwise */
 }
 
 static void
@@ -96,6 +99,7 @@ conf_free(struct conf *cf)
 	origin_free(&cf->internal);
 	free(cf->postlog_socket);
 	free(cf->postlog_command);
+	free(cf->myhostname);
 	memset(cf, 0, sizeof(*cf));
 }
 

@@ -93,6 +93,9 @@ struct conf {
 	int		 lmtp_lifetime;	/* lmtp: seconds before no new transaction */
 	int		 lmtp_timeout;	/* lmtp: seconds to wait for a client line */
 	struct origin_list internal;	/* internal_hosts; unset: all are ours */
+	size_t		 line_limit;	/* smtp_line_length_limit; 0: lines as they are */
+	int		 add_missing;	/* add Date, Message-ID when missing; -1: unset (yes) */
+	char		*myhostname;	/* for Message-ID; NULL: Postfix's or ours */
 };
 
 #define CONF_MAXSIG	8	/* signatures on one message */

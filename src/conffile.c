@@ -24,6 +24,9 @@
 #include "table.h"
 #include "xmem.h"
 
+#define HOSTNAME_CHARS \
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
+
 struct raw {			/* values that need the whole file first */
 	char	*domain, *selector, *keyfile, *keytable, *signingtable;
 	size_t	 line_single, line_tables;
@@ -207,6 +210,17 @@ param(struct ctx *c, const char *name, const char *v)
 			cf->log_to = LOG_TO_POSTLOG;
 		else
 			return bad(c, name, v, "syslog, stderr, both or postlog");
+	} else if (strcmp(name, "smtp_line_length_limit") == 0) {
+		if (set_count(c, name, v, 1000000, &n) < 0 || (n > 0 && n < 80))
+			return bad(c, name, v, "0, or between 80 and 1000000");
+		cf->line_limit = (size_t)n;
+	} else if (strcmp(name, "add_missing_headers") == 0) {
+		return set_bool(c, name, v, &cf->add_missing);
+	} else if (strcmp(name, "myhostname") == 0) {
+		if (v[0] == '\0' || v[strspn(v, HOSTNAME_CHARS)] != '\0' ||
+		    strlen(v) > 253)
+			return bad(c, name, v, "a host name");
+		set_str(&cf->myhostname, v);
 	} else if (strcmp(name, "postlog_socket") == 0) {
 		set_str(&cf->postlog_socket, v);
 	} else if (strcmp(name, "postlog_command") == 0) {

@@ -17,6 +17,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "addfields.h"
 #include "canon.h"
 #include "eol.h"
 #include "io.h"
@@ -26,6 +27,45 @@
 
 #define READ_CHUNK	(64 * 1024)
 
+/* form_init - the filters for one pass over the message */
+static void
+form_init(struct form *f, size_t line_limit)
+{
+	eol_init(&f->eol);
+	wrap_init(&f->wrap, line_limit);
+	buf_init(&f->tmp);
+}
+
+static void
+form_free(struct form *f)
+{
+	wrap_free(&f->wrap);
+	buf_free(&f->tmp);
+}
+
+/* form_run - the next piece of the message, as it is signed and sent */
+static void
+form_run(struct form *f, const char *p, size_t n, struct buf *out)
+{
+	if (f->wrap.limit == 0) {
+		eol_run(&f->eol, p, n, out);
+		return;
+	}
+	buf_reset(&f->tmp);
+	eol_run(&f->eol, p, n, &f->tmp);
+	wrap_run(&f->wrap, f->tmp.data, f->tmp.len, out);
+}
+
+/* form_end - the message is over: what the filters still hold */
+static void
+form_end(struct form *f, struct buf *out)
+{
+	buf_reset(&f->tmp);
+	eol_end(&f->eol, &f->tmp);
+	wrap_run(&f->wrap, f->tmp.data, f->tmp.len, out);
+	wrap_end(&f->wrap, out);
+}
+
 void
 signer_init(struct signed_msg *m, const struct conf *cf)
 {
@@ -34,7 +74,9 @@ signer_init(struct signed_msg *m, const struct conf *cf)
 	header_init(&m->hdr);
 	buf_init(&m->sigs);
 	buf_init(&m->norm);
-	eol_init(&m->eol);
+	buf_init(&m->added);
+	m->line_limit = cf->line_limit;
+	form_init(&m->form, m->line_limit);
 	bodyhash_init(&m->bh, cf->bcanon);
 }
 
@@ -46,7 +88,25 @@ signer_free(struct signed_msg *m)
 	header_free(&m->hdr);
 	buf_free(&m->sigs);
 	buf_free(&m->norm);
+	buf_free(&m->added);
+	form_free(&m->form);
 	bodyhash_free(&m->bh);
+}
+
+/* add_missing - Date and Message-ID, when the message has none */
+static int
+add_missing(struct signed_msg *m, const struct conf *cf, struct why *why)
+{
+	char host[256];
+
+	addfields_host(cf->myhostname, host, sizeof(host));
+	if (addfields(&m->hdr, host, cf->now ? cf->now : time(NULL), &m->added,
+	    why) < 0) {
+		buf_reset(&m->added);
+		m->outcome = OUT_REFUSED;
+		return -1;
+	}
+	return 0;
 }
 
 /* begin_body - header complete: check it and choose the keys */
@@ -68,6 +128,8 @@ begin_body(struct signed_msg *m, const struct conf *cf, struct why *why)
 	}
 	m->nsel = conf_select(cf, m->addr, m->domain, m->sel, CONF_MAXSIG);
 	m->outcome = m->nsel > 0 ? OUT_SIGNED : OUT_NOKEY;
+	if (m->outcome == OUT_SIGNED && cf->add_missing != 0)
+		return add_missing(m, cf, why);
 	return 0;
 }
 
@@ -133,7 +195,7 @@ signer_feed(struct signed_msg *m, const struct conf *cf, const char *p,
 		return;
 	}
 	buf_reset(&m->norm);
-	eol_run(&m->eol, p, n, &m->norm);
+	form_run(&m->form, p, n, &m->norm);
 	if (m->norm.len > 0)
 		take(m, cf, m->norm.data, m->norm.len);
 }
@@ -150,7 +212,7 @@ signer_end(struct signed_msg *m, const struct conf *cf, struct why *why)
 	int rc = 0;
 
 	buf_reset(&m->norm);
-	eol_end(&m->eol, &m->norm);
+	form_end(&m->form, &m->norm);
 	if (!m->failed && m->norm.len > 0)
 		take(m, cf, m->norm.data, m->norm.len);
 	if (m->failed) {
@@ -200,7 +262,7 @@ signer_run(struct signed_msg *m, int fd, const struct conf *cf,
 }
 
 struct each {
-	struct eol	 eol;
+	struct form	 form;
 	struct buf	 out;
 	spool_out	 fn;
 	void		*arg;
@@ -213,32 +275,36 @@ each_chunk(void *arg, const char *p, size_t n)
 	struct each *e = arg;
 
 	buf_reset(&e->out);
-	eol_run(&e->eol, p, n, &e->out);
+	form_run(&e->form, p, n, &e->out);
 	return e->out.len > 0 ? e->fn(e->arg, e->out.data, e->out.len) : 0;
 }
 
 /*
- * signer_each - hand the message as it is to be sent (line endings
- * normalized as for signing) to out(arg, bytes, n) in pieces
+ * signer_each - hand the message as it is to be sent (line endings and
+ * lengths as they were signed, added fields in front) to out(arg,
+ * bytes, n) in pieces
  */
 int
 signer_each(struct signed_msg *m, spool_out out, void *arg, struct why *why)
 {
 	struct each e;
-	int rc;
+	int rc = 0;
 
-	eol_init(&e.eol);
+	if (m->added.len > 0 && out(arg, m->added.data, m->added.len) < 0)
+		return why_set(why, EX_IOERR, "write error: %m");
+	form_init(&e.form, m->line_limit);
 	buf_init(&e.out);
 	e.fn = out;
 	e.arg = arg;
 	rc = spool_each(&m->spool, each_chunk, &e, why);
 	if (rc == 0) {
 		buf_reset(&e.out);
-		eol_end(&e.eol, &e.out);
+		form_end(&e.form, &e.out);
 		if (e.out.len > 0 && out(arg, e.out.data, e.out.len) < 0)
 			rc = why_set(why, EX_IOERR, "write error: %m");
 	}
 	buf_free(&e.out);
+	form_free(&e.form);
 	return rc;
 }
 

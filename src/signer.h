@@ -15,6 +15,7 @@
 #include "header.h"
 #include "spool.h"
 #include "why.h"
+#include "wrap.h"
 
 enum outcome {
 	OUT_SIGNED,		/* sigs holds one field per selected key */
@@ -22,6 +23,13 @@ enum outcome {
 	OUT_REFUSED,		/* message not signable (why: EX_DATAERR) */
 	OUT_OUTSIDE,		/* not ours to sign: outside (says why) */
 	OUT_FAILED		/* resource or key trouble (why says) */
+};
+
+/* what every byte passes, on the way in and out: eol, then wrap */
+struct form {
+	struct eol	 eol;
+	struct wrap	 wrap;
+	struct buf	 tmp;
 };
 
 struct signed_msg {
@@ -35,7 +43,9 @@ struct signed_msg {
 	enum outcome	 outcome;
 	char		 outside[160];	/* set by the mode: not ours, and why */
 	/* while the message streams in (signer_feed) */
-	struct eol	 eol;		/* line endings on the way in */
+	size_t		 line_limit;	/* wrap: octets per line, 0: off */
+	struct buf	 added;		/* fields added to the message (Date, ...) */
+	struct form	 form;		/* line endings and lengths on the way in */
 	struct buf	 norm;		/* the current piece, normalized */
 	struct bodyhash	 bh;
 	int		 hashing;	/* body goes to bh */
