@@ -201,3 +201,63 @@ deliver() { "$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE "$@" < "$MSG"; }
 	grep -Eq '^<22>.*dkimpipe\[[0-9]+\]: 4AbCdE: not signed: no key for domain other.example, from=<x@other.example>, size=[0-9]+$' "$BATS_TEST_TMPDIR/syslog"
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/syslog")" -eq 2 ]
 }
+
+@test "a message without Date and Message-ID gets both before signing: in h=, once each, verifies; one that has them keeps its own" {
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 0 ]
+	f=$FAKE_DIR/msg.1
+	[ "$(grep -c '^Date: ' "$f")" -eq 1 ]
+	[ "$(grep -c '^Message-ID: <[0-9]\{14\}\.[0-9a-f]\{20\}@[^>]*\.[^>]*>$' "$f")" -eq 1 ]
+	# RFC 5322 date: "Tue, 01 Dec 2026 20:49:15 +0000"
+	grep -qE '^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$' "$f"
+	[[ ":$(tag "$f" h):" == *:date:* ]]
+	[[ ":$(tag "$f" h):" == *:message-id:* ]]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+	sh "$LIB/verify-opendkim.sh" "$W/k/keys.txt" "$f"
+	# the message itself follows, unchanged
+	tail -c "$(stat -c %s "$MSG")" "$f" | cmp - "$MSG"
+	# two runs, two Message-IDs
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$(grep -h '^Message-ID:' "$FAKE_DIR"/msg.* | sort -u | wc -l)" -eq 2 ]
+	# a message that has both: nothing added
+	printf 'From: Alice <alice@example.com>\nDate: Mon, 30 Nov 2026 10:00:00 +0100\nMessage-ID: <own@example.com>\nSubject: hi\n\nhello\n' > "$MSG"
+	run deliver -f alice@example.com -- bob@example.org
+	f=$FAKE_DIR/msg.3
+	[ "$(grep -c '^Date: ' "$f")" -eq 1 ]
+	grep -q '^Date: Mon, 30 Nov 2026 10:00:00 +0100$' "$f"
+	[ "$(grep -ci '^Message-ID: ' "$f")" -eq 1 ]
+	# only the one missing
+	printf 'From: Alice <alice@example.com>\nmessage-id: <own@example.com>\nSubject: hi\n\nhello\n' > "$MSG"
+	run deliver -f alice@example.com -- bob@example.org
+	f=$FAKE_DIR/msg.4
+	[ "$(grep -c '^Date: ' "$f")" -eq 1 ]
+	[ "$(grep -ci '^Message-ID: ' "$f")" -eq 1 ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$f"
+}
+
+@test "myhostname names the Message-ID's host; add_missing_headers = no adds nothing; CRLF input gets CRLF fields" {
+	echo 'myhostname = signer.example.net' >> "$CONF"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 0 ]
+	grep -q '^Message-ID: <[0-9.a-f]*@signer.example.net>$' "$FAKE_DIR/msg.1"
+	printf 'From: Alice <alice@example.com>\r\nSubject: hi\r\n\r\nhello\r\n' > "$MSG"
+	run deliver -f alice@example.com -- bob@example.org
+	grep -q $'^Date: .*[0-9]\r$' "$FAKE_DIR/msg.2"
+	grep -q $'^Message-ID: <.*>\r$' "$FAKE_DIR/msg.2"
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$FAKE_DIR/msg.2"
+	echo 'add_missing_headers = no' >> "$CONF"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 0 ]
+	! grep -qi '^Date:\|^Message-ID:' "$FAKE_DIR/msg.3" || false
+	echo 'myhostname = bad host' >> "$CONF"
+	run deliver -f alice@example.com -- bob@example.org
+	[ "$status" -eq 75 ]
+	[[ "$output" == *"bad myhostname value"* ]]
+}
+
+@test "an unsigned pass (no key for the From domain) is left as it came: nothing added" {
+	printf 'From: Alice <alice@elsewhere.example>\nSubject: hi\n\nhello\n' > "$MSG"
+	run deliver -f alice@elsewhere.example -- bob@example.org
+	[ "$status" -eq 0 ]
+	cmp "$FAKE_DIR/msg.1" "$MSG"
+}
