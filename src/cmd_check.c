@@ -2,7 +2,9 @@
  * cmd_check - "dkimpipe check": validate the configuration file, the
  * OpenDKIM tables and every key (readable, PEM, RSA >= 1024 bits or
  * Ed25519, safe file mode), like "postfix check". Prints every problem
- * with its file and line; exits EX_CONFIG if there was any.
+ * with its file and line; exits EX_CONFIG if there was any. Postfix
+ * settings that would change a signed message after the signer
+ * (pfafter) are warnings only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "conffile.h"
 #include "keys.h"
 #include "log.h"
+#include "pfafter.h"
 #include "pfcheck.h"
 
 /* check_keys - load each key once, reporting every failure */
@@ -103,6 +106,7 @@ cmd_check(int argc, char **argv)
 	if (cf.tmpdir != NULL && access(cf.tmpdir, W_OK | X_OK) < 0)
 		diag(&d, EX_CONFIG, "tmpdir %s is not writable", cf.tmpdir);
 	pfcheck(&cf, &d);
+	pfafter(&cf);
 	if (d.count == 0)
 		check_rotation(&cf, time(NULL));
 	if (d.count == 0)

@@ -111,8 +111,8 @@ static int
 param(struct ctx *c, const char *name, const char *v)
 {
 	struct conf *cf = c->cf;
-	long long n;
-	long t;
+	long long n = 0;
+	long t = 0;
 
 	if (strcmp(name, "domain") == 0) {
 		set_str(&c->raw->domain, v);

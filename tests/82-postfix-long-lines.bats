@@ -157,15 +157,6 @@ send_all() {
 	[ "$status" -ne 0 ]
 }
 
-# restart_sink EXTENSIONS - the next hop again, offering EXTENSIONS
-restart_sink() {
-	kill "$(cat "$W/sink.pid")" 2>/dev/null || true
-	sleep 0.5
-	SINK_EXT=$1 $PY "$LIB/smtp-sink.py" $SINK_PORT "$W/sink" 3>&- &
-	echo $! > "$W/sink.pid"
-	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
-}
-
 @test "8-bit text to a next hop without 8BITMIME or SMTPUTF8 arrives signed and verifies; with disable_mime_output_conversion = no it would not" {
 	[ "$(postconf -h disable_mime_output_conversion)" = yes ]
 	restart_sink ""

@@ -21,15 +21,6 @@ teardown_file() {
 	pf_teardown "$W"
 }
 
-# restart_sink EXTENSIONS - the next hop again, offering EXTENSIONS
-restart_sink() {
-	kill "$(cat "$W/sink.pid")" 2>/dev/null || true
-	sleep 0.5
-	SINK_EXT=$1 $PY "$LIB/smtp-sink.py" $SINK_PORT "$W/sink" 3>&- &
-	echo $! > "$W/sink.pid"
-	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
-}
-
 
 @test "pipe(8) recipe: a message exactly at the entry point's size limit is delivered signed; one byte over is refused at SMTP time" {
 	[ "$(postconf -h message_size_limit)" -eq 10280000 ]

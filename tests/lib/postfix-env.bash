@@ -110,3 +110,12 @@ last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 sink_count() { ls "$W/sink" 2>/dev/null | grep -c '\.eml$' || true; }
 maildir_count() { ls ~dkimtest/Maildir/new 2>/dev/null | wc -l; }
 queue_empty() { [ -z "$(postqueue -j)" ]; }
+
+# restart_sink EXTENSIONS - the next hop again, offering EXTENSIONS
+restart_sink() {
+	kill "$(cat "$W/sink.pid")" 2>/dev/null || true
+	sleep 0.5
+	SINK_EXT=$1 $PY "$LIB/smtp-sink.py" $SINK_PORT "$W/sink" 3>&- &
+	echo $! > "$W/sink.pid"
+	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
+}
