@@ -519,7 +519,7 @@ static void
 check_client(const struct after *a, const struct client_check *ck,
     const char *prefix)
 {
-	char name[64], key[256], v[PFAFTER_VALUE], users[PFAFTER_WHERE] = "";
+	char name[64], key[PFAFTER_WHERE + 32], v[PFAFTER_VALUE], users[PFAFTER_WHERE] = "";
 	const struct client *c;
 	size_t i, n;
 
