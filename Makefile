@@ -17,11 +17,16 @@ WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT	?= -O2 -g
 CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) \
-	   $(PKG_CFLAGS) -DVERSION='"$(VERSION)"'
+	   $(INCS) $(PKG_CFLAGS) -DVERSION='"$(VERSION)"'
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 LDLIBS	+= $(PKG_LIBS)
 
-SRCS	 = $(wildcard src/*.c)
+# The layers, bottom up: a file includes headers of its own layer and of
+# the layers below it only (scripts/layers.py, run by make lint).
+LAYERS	 = base dkim conf signer postfix batch cmd
+INCS	 = $(addprefix -Isrc/,$(LAYERS))
+SRCS	 = $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+HDRS	 = $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.h))
 OBJS	 = $(SRCS:.c=.o)
 
 all: dkimpipe
@@ -29,7 +34,7 @@ all: dkimpipe
 dkimpipe: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-src/%.o: src/%.c $(wildcard src/*.h)
+src/%.o: src/%.c $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 install: dkimpipe
@@ -66,19 +71,19 @@ lint: deps
 # ASan/UBSan build beside the normal one, used by tests/90-sanitizers.bats.
 SANITIZE = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
-dkimpipe-asan: $(SRCS) $(wildcard src/*.h)
-	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(SANITIZE) $(WARN) $(PKG_CFLAGS) \
+dkimpipe-asan: $(SRCS) $(HDRS)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(SANITIZE) $(WARN) $(INCS) $(PKG_CFLAGS) \
 	    -DVERSION='"$(VERSION)"' -o $@ $(SRCS) $(LDLIBS)
 asan: dkimpipe-asan
 
 clean:
-	rm -f dkimpipe dkimpipe-asan src/*.o tests/unit/*.bin tests/fuzz/fuzz_[a-z]*[a-z]
+	rm -f dkimpipe dkimpipe-asan src/*/*.o tests/unit/*.bin tests/fuzz/fuzz_[a-z]*[a-z]
 	rm -rf tests/fuzz/obj tests/fuzz/work
 
 .PHONY: all install deps demo check bench bench-postfix lint asan clean
 
 # Test drivers linked with the signer's own objects (tests/unit/*.c).
-UNIT_OBJS = $(filter-out src/main.o,$(OBJS))
+UNIT_OBJS = $(filter-out src/cmd/main.o,$(OBJS))
 tests/unit/%.bin: tests/unit/%.c $(UNIT_OBJS)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(UNIT_OBJS) $(LDLIBS)
 
@@ -91,13 +96,13 @@ FUZZ_TIME ?= 60
 FUZZ_CC	 = clang
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
 	   -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
-	   -fno-omit-frame-pointer $(PKG_CFLAGS) -DVERSION='"$(VERSION)"'
-FUZZ_SRCS = $(filter-out src/main.c,$(SRCS))
+	   -fno-omit-frame-pointer $(INCS) $(PKG_CFLAGS) -DVERSION='"$(VERSION)"'
+FUZZ_SRCS = $(filter-out src/cmd/main.c,$(SRCS))
 FUZZ_OBJS = $(FUZZ_SRCS:src/%.c=tests/fuzz/obj/%.o)
 FUZZERS	 = $(patsubst %.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
-tests/fuzz/obj/%.o: src/%.c $(wildcard src/*.h)
-	@mkdir -p tests/fuzz/obj
+tests/fuzz/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# dkimpipe check, after the signer (src/pfafter.c): with a real Postfix
+# dkimpipe check, after the signer (src/postfix/pfafter.c): with a real Postfix
 # set up from the shipped examples, each Postfix setting that changes a
 # signed copy on its way out (re-injection through pickup or the
 # 127.0.0.1:10026 smtpd, its cleanup, the smtp/lmtp clients) gives

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/canon.h"
-#include "../../src/eol.h"
-#include "../../src/wrap.h"
+#include "canon.h"
+#include "eol.h"
+#include "wrap.h"
 
 static void
 digest(enum canon c, const char *p, size_t n, const uint8_t *steps,

@@ -8,9 +8,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../src/conf.h"
-#include "../../src/conffile.h"
-#include "../../src/table.h"
+#include "conf.h"
+#include "conffile.h"
+#include "table.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/header.h"
-#include "../../src/received.h"
+#include "header.h"
+#include "received.h"
 
 struct res {
 	int	 rc;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../src/lmtp.h"
+#include "lmtp.h"
 
 static void
 command(const uint8_t *d, size_t n)

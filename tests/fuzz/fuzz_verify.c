@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../src/verify.h"
+#include "verify.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)

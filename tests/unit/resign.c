@@ -17,11 +17,11 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "../../src/canon.h"
-#include "../../src/conf.h"
-#include "../../src/header.h"
-#include "../../src/keys.h"
-#include "../../src/sign.h"
+#include "canon.h"
+#include "conf.h"
+#include "header.h"
+#include "keys.h"
+#include "sign.h"
 
 /* tagval - value of tag name in an unfolded tag list, white space removed */
 static char *
