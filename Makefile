@@ -87,7 +87,8 @@ UNIT_OBJS = $(filter-out src/cmd/main.o,$(OBJS))
 tests/unit/%.bin: tests/unit/%.c $(UNIT_OBJS)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(UNIT_OBJS) $(LDLIBS)
 
-unit: tests/unit/resign.bin
+UNITS	 = $(patsubst %.c,%.bin,$(wildcard tests/unit/*.c))
+unit: $(UNITS)
 .PHONY: unit
 
 # libFuzzer targets (tests/fuzz/*.c, clang from Debian), each run for
