@@ -2,14 +2,15 @@
  * dns - fetch a TXT record with the C library's resolver (libresolv).
  *
  * nameservers is NULL for /etc/resolv.conf, or a list of IPv4
- * "host[:port]" separated by commas or spaces. The character-strings of
- * the first TXT record are joined without separators (RFC 6376 section
- * 3.6.2.2). NXDOMAIN and NODATA are DNS_NONE; anything else that fails
- * is DNS_TEMP. No caching, no policy.
+ * "address[:port]" (hostport_parse(), port 53 by default) separated by
+ * commas or spaces; past the resolver's MAXNS (3) the rest is ignored.
+ * The character-strings of the first TXT record are joined without
+ * separators (RFC 6376 section 3.6.2.2). NXDOMAIN and NODATA are
+ * DNS_NONE; anything else that fails is DNS_TEMP; out of memory exits
+ * (xmalloc). No caching, no policy.
  */
 #include <sys/types.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <arpa/nameser.h>
 
 #include <netdb.h>
@@ -19,37 +20,34 @@
 #include <sysexits.h>
 
 #include "dns.h"
+#include "hostport.h"
+#include "xmem.h"
 
 #define ANSWER_MAX	16384
 
-/* set_servers - use the given name servers instead of resolv.conf */
+/*
+ * set_servers - use the given name servers instead of resolv.conf: each
+ * an IPv4 address with an optional port (53), as hostport_parse() reads
+ * it; the resolver's nsaddr_list holds IPv4 only
+ */
 static int
 set_servers(res_state st, const char *list, struct why *why)
 {
-	char host[64];
-	const char *p = list, *colon;
+	struct sockaddr_storage ss;
+	const char *p = list;
+	socklen_t sl;
 	size_t len;
-	long port;
 	int n = 0;
 
 	while (*p != '\0' && n < MAXNS) {
 		len = strcspn(p, ", \t");
 		if (len > 0) {
-			if (len >= sizeof(host))
-				return why_set(why, EX_CONFIG, "bad name server %.*s", (int)len, p);
-			memcpy(host, p, len);
-			host[len] = '\0';
-			port = 53;
-			if ((colon = strchr(host, ':')) != NULL) {
-				port = strtol(colon + 1, NULL, 10);
-				host[colon - host] = '\0';
-			}
+			if (hostport_parse(p, len, 53, &ss, &sl) < 0 ||
+			    ss.ss_family != AF_INET || sl > sizeof(st->nsaddr_list[n]))
+				return why_set(why, EX_CONFIG, "bad name server %.*s",
+				    (int)len, p);
 			memset(&st->nsaddr_list[n], 0, sizeof(st->nsaddr_list[n]));
-			st->nsaddr_list[n].sin_family = AF_INET;
-			st->nsaddr_list[n].sin_port = htons((unsigned short)port);
-			if (port < 1 || port > 65535 ||
-			    inet_pton(AF_INET, host, &st->nsaddr_list[n].sin_addr) != 1)
-				return why_set(why, EX_CONFIG, "bad name server %s", host);
+			memcpy(&st->nsaddr_list[n], &ss, sl);
 			n++;
 		}
 		p += len;
@@ -110,8 +108,8 @@ dns_txt(const char *name, const char *nameservers, struct buf *out,
 		res_nclose(&st);
 		return DNS_TEMP;
 	}
-	ans = malloc(ANSWER_MAX);
-	len = ans ? res_nquery(&st, name, ns_c_in, ns_t_txt, ans, ANSWER_MAX) : -1;
+	ans = xmalloc(ANSWER_MAX);
+	len = res_nquery(&st, name, ns_c_in, ns_t_txt, ans, ANSWER_MAX);
 	if (len < 0) {
 		if (st.res_h_errno == HOST_NOT_FOUND || st.res_h_errno == NO_DATA) {
 			why_set(why, EX_UNAVAILABLE, "%s: no such TXT record", name);

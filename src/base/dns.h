@@ -1,6 +1,6 @@
 /*
  * dns - fetch TXT records, from the system resolver or from given
- * name servers (host[:port], so tests can use a loopback server).
+ * name servers (IPv4 address[:port], so tests can use a loopback server).
  */
 #ifndef DNS_H
 #define DNS_H

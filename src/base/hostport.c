@@ -1,10 +1,18 @@
 /*
  * hostport - parse a numeric network address with a port: "[::1]:10026",
  * "[127.0.0.1]:10026", "127.0.0.1:10026", or (with a default port) a
- * bare "192.0.2.53" or "[2001:db8::53]". The port is a decimal number
- * from 1 to 65535 with nothing after it. Names are never looked up
- * (AI_NUMERICHOST): parsing a configuration sends nothing anywhere.
- * hostport_loopback() tells whether an address is on 127.0.0.0/8 or ::1.
+ * bare "192.0.2.53" or "[2001:db8::53]". The port is 1 to 65535 in
+ * decimal digits only (no sign, no space) with nothing after it.
+ *
+ * Without brackets an IPv6 address is ambiguous. When a port is required
+ * it is what follows the last colon ("::1:10026" is [::1]:10026, as the
+ * smtp: reinject value always took it); with a default port a text that
+ * is all one IPv6 address is that address ("2001:db8::53"), never split
+ * into another one. IPv4 is a dotted quad (inet_pton; not "127.1" or
+ * "0x7f.1"). Names are never looked up (AI_NUMERICHOST): parsing a
+ * configuration sends nothing anywhere. No policy: which families and
+ * addresses a caller accepts is its business; hostport_loopback() tells
+ * whether an address is on 127.0.0.0/8 or ::1.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -19,9 +27,27 @@
 
 #define HOST_MAX	64
 
-/* split - the host part and the port text of s[0..n) */
+/* bare_ipv6 - s[0..n) is one IPv6 address without brackets */
 static int
-split(const char *s, size_t n, char *host, const char **port, size_t *plen)
+bare_ipv6(const char *s, size_t n)
+{
+	struct in6_addr a;
+	char host[HOST_MAX];
+
+	if (n >= sizeof(host) || memchr(s, ':', n) == NULL)
+		return 0;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	return inet_pton(AF_INET6, host, &a) == 1;
+}
+
+/*
+ * split - the host part of s[0..n) into host, and where its port text
+ * starts (NULL: no port) and how long it is; 0, or -1 when malformed
+ */
+static int
+split(const char *s, size_t n, int defport, char *host, const char **port,
+    size_t *plen)
 {
 	const char *end = s + n, *close, *colon = NULL, *p;
 	size_t hl;
@@ -34,13 +60,15 @@ split(const char *s, size_t n, char *host, const char **port, size_t *plen)
 		if (close + 1 < end && close[1] != ':')
 			return -1;
 		colon = close + 1 < end ? close + 1 : NULL;
+	} else if (defport != 0 && bare_ipv6(s, n)) {
+		hl = n;
 	} else {
 		for (p = s; p < end; p++)
 			if (*p == ':')
 				colon = p;
 		hl = colon != NULL ? (size_t)(colon - s) : n;
 	}
-	if (hl == 0 || hl >= HOST_MAX)
+	if (hl == 0 || hl >= HOST_MAX || memchr(s, '\0', hl) != NULL)
 		return -1;
 	memcpy(host, s, hl);
 	host[hl] = '\0';
@@ -49,51 +77,88 @@ split(const char *s, size_t n, char *host, const char **port, size_t *plen)
 	return 0;
 }
 
+/* port_number - p[0..n) as a port, 1 to 65535, digits only; or -1 */
+static long
+port_number(const char *p, size_t n)
+{
+	long num = 0;
+	size_t i;
+
+	if (n == 0 || n > 5)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		num = num * 10 + (p[i] - '0');
+	}
+	return num >= 1 && num <= 65535 ? num : -1;
+}
+
+/*
+ * numeric_addr - host into ss/len: IPv4 as a dotted quad only (inet_pton:
+ * no "127.1", no octal or hex parts), IPv6 with getaddrinfo (a scope
+ * "%lo" allowed); 0 or -1
+ */
+static int
+numeric_addr(const char *host, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)(void *)ss;
+	struct addrinfo hints, *res;
+	int ok;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(host, ':') == NULL) {
+		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
+			return -1;
+		in->sin_family = AF_INET;
+		*len = sizeof(*in);
+		return 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET6;
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return -1;
+	ok = res->ai_family == AF_INET6 && res->ai_addrlen <= sizeof(*ss);
+	if (ok) {
+		memcpy(ss, res->ai_addr, res->ai_addrlen);
+		*len = res->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	return ok ? 0 : -1;
+}
+
 /*
  * hostport_parse - s[0..n) as a numeric address and port into ss/len;
- * defport (0: a port is required) when it names none. Returns 0 or -1.
+ * defport (1 to 65535; 0: a port is required) when it names none.
+ * Returns 0, or -1 with ss and len untouched.
  */
 int
 hostport_parse(const char *s, size_t n, int defport,
     struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct addrinfo hints, *res;
-	char host[HOST_MAX], port[8];
-	const char *pt, *err;
+	struct sockaddr_storage tmp;
+	char host[HOST_MAX];
+	const char *pt;
 	size_t pl;
-	long long num;
+	socklen_t tl;
+	long num;
 
-	if (split(s, n, host, &pt, &pl) < 0)
+	if (defport < 0 || defport > 65535 ||
+	    split(s, n, defport, host, &pt, &pl) < 0)
 		return -1;
 	if (pt == NULL && defport == 0)
 		return -1;
-	if (pt != NULL) {
-		if (pl == 0 || pl >= sizeof(port))
-			return -1;
-		memcpy(port, pt, pl);
-		port[pl] = '\0';
-		num = strtonum(port, 1, 65535, &err);
-		if (err != NULL)
-			return -1;
-	} else
-		num = defport;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+	num = pt != NULL ? port_number(pt, pl) : defport;
+	if (num < 0 || numeric_addr(host, &tmp, &tl) < 0)
 		return -1;
-	if (res->ai_addrlen > sizeof(*ss)) {
-		freeaddrinfo(res);
-		return -1;
-	}
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)(void *)ss)->sin_port = htons((unsigned short)num);
+	if (tmp.ss_family == AF_INET)
+		((struct sockaddr_in *)(void *)&tmp)->sin_port = htons((unsigned short)num);
 	else
-		((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons((unsigned short)num);
+		((struct sockaddr_in6 *)(void *)&tmp)->sin6_port = htons((unsigned short)num);
+	*ss = tmp;
+	*len = tl;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * hostport - one parser for "[address]:port", "address:port" and a bare
- * address with a default port, numeric only.
+ * address with a default port, numeric only: it never looks a name up
+ * and decides nothing about which addresses a caller accepts.
  */
 #ifndef HOSTPORT_H
 #define HOSTPORT_H

@@ -1,73 +1,49 @@
 /*
- * io - read and write whole buffers on file descriptors.
+ * io - read and write whole buffers on file descriptors, retrying on
+ * EINTR and short counts; no buffering, no policy.
  *
- * The deadline is the one piece of state: a flag set by SIGALRM, which
- * is installed without SA_RESTART so that a blocked read, write or
- * waitpid returns EINTR; the loops here then give up with ETIMEDOUT.
- * A signal that cuts a write short makes it return the bytes written so
- * far, so the flag is checked before every write too. io_on_term() makes
- * SIGTERM a deadline that has passed for good: every later deadline has
- * passed at once, but with no deadline set replies still go out.
+ * The signals and the deadline are deadline.c's: a SIGALRM or SIGTERM
+ * interrupts a blocked read or write with EINTR, and once
+ * deadline_expired() says so the loops here give up with ETIMEDOUT
+ * instead of retrying. A signal that cuts a write short makes it return
+ * the bytes written so far, so the flag is checked before every write
+ * too. io_deadline, io_expired, io_on_term and io_terminated are the
+ * deadline_* functions under the names the lmtp callers use; nothing
+ * here keeps any state.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <signal.h>
-#include <string.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "io.h"
 
-static volatile sig_atomic_t expired, terminated;
-
-static void
-on_deadline(int sig)
+/* io_deadline - blocking I/O gives up after this many seconds; 0: never */
+void
+io_deadline(unsigned seconds)
 {
-	if (sig == SIGTERM)
-		terminated = 1;
-	expired = 1;
+	deadline_set(seconds);
+}
+
+/* io_expired - the deadline has passed, or SIGTERM came */
+int
+io_expired(void)
+{
+	return deadline_expired();
 }
 
 /* io_on_term - SIGTERM ends blocking I/O, and io_terminated() says so */
 void
 io_on_term(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_deadline;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
+	deadline_on_term();
 }
 
 int
 io_terminated(void)
 {
-	return terminated;
-}
-
-/* io_deadline - blocking I/O gives up after this many seconds; 0: never */
-void
-io_deadline(unsigned seconds)
-{
-	struct sigaction sa;
-
-	alarm(0);
-	expired = seconds > 0 && terminated;	/* no deadline: replies go out */
-	if (seconds == 0)
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_deadline;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(seconds);
-}
-
-/* io_expired - the deadline has passed */
-int
-io_expired(void)
-{
-	return expired;
+	return deadline_terminated();
 }
 
 /* interrupted - EINTR: retry, unless the deadline has passed */
@@ -76,7 +52,7 @@ interrupted(void)
 {
 	if (errno != EINTR)
 		return 0;
-	if (!expired)
+	if (!deadline_expired())
 		return 1;
 	errno = ETIMEDOUT;
 	return 0;
@@ -88,7 +64,7 @@ io_read(int fd, void *p, size_t n)
 {
 	ssize_t r;
 
-	if (expired) {
+	if (deadline_expired()) {
 		errno = ETIMEDOUT;
 		return -1;
 	}
@@ -106,7 +82,7 @@ io_write_all(int fd, const void *p, size_t n)
 	ssize_t w;
 
 	while (n > 0) {
-		if (expired) {		/* also after a write cut short by it */
+		if (deadline_expired()) {	/* also after a write cut short */
 			errno = ETIMEDOUT;
 			return -1;
 		}

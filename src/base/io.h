@@ -1,8 +1,8 @@
 /*
  * io - read and write whole buffers on file descriptors, retrying on
- * EINTR and short counts. No buffering, no policy. A long-lived mode can
- * set a deadline (io_deadline): once it has passed, blocking reads and
- * writes fail with ETIMEDOUT instead of waiting on.
+ * EINTR and short counts. No buffering, no policy. Once the deadline
+ * (deadline.h; io_deadline is its name for the lmtp callers) has passed,
+ * blocking reads and writes fail with ETIMEDOUT instead of waiting on.
  */
 #ifndef IO_H
 #define IO_H

@@ -234,6 +234,26 @@ log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * log_usage - a command's synopsis, "usage: TEXT", as it is (no
+ * "dkimpipe:" prefix) on stderr, and its first line to syslog when the
+ * records go there (lmtp: stderr is the socket)
+ */
+void
+log_usage(const char *fmt, ...)
+{
+	char text[LOG_MAXLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (log_targets & LOG_TO_STDERR)
+		fprintf(stderr, "usage: %s\n", text);
+	if (log_targets & LOG_TO_SYSLOG)
+		syslog(LOG_ERR, "error: usage: %.*s", (int)strcspn(text, "\n"), text);
+}
+
 /* log_fatal - report and exit with a sysexits code */
 void
 log_fatal(int status, const char *fmt, ...)

@@ -27,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "batch.h"
+#include "inplace.h"
 #include "io.h"
 #include "log.h"
 #include "syncgroup.h"
@@ -59,7 +61,7 @@ walk_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 		if (access(cur, F_OK) == 0)
 			return FTW_SKIP_SUBTREE;	/* Maildir tmp/ */
 	}
-	if (type == FTW_F && strncmp(base, INPLACE_TEMP, strlen(INPLACE_TEMP)) != 0)
+	if (type == FTW_F && strncmp(base, ATOMIC_TEMP, strlen(ATOMIC_TEMP)) != 0)
 		add(walking, path);
 	return FTW_CONTINUE;
 }
@@ -122,7 +124,7 @@ clean_stale(const struct list *l)
 			continue;
 		strlcpy(last, dir, sizeof(last));
 		while ((e = readdir(d)) != NULL)
-			if (strncmp(e->d_name, INPLACE_TEMP, strlen(INPLACE_TEMP)) == 0 &&
+			if (strncmp(e->d_name, ATOMIC_TEMP, strlen(ATOMIC_TEMP)) == 0 &&
 			    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) > 0)
 				(void)unlink(path);
 		closedir(d);
@@ -154,6 +156,13 @@ reported(void *arg, size_t i, enum inplace_result res, const struct why *why)
 		_exit(EX_IOERR);
 }
 
+/* flushed - a copy of the syncgroup put in place (0) or not (-1) */
+static void
+flushed(void *arg, size_t i, int rc, const struct why *why)
+{
+	reported(arg, i, rc < 0 ? INPLACE_FAILED : INPLACE_SIGNED, why);
+}
+
 /* worker - sign files k, k + jobs, ...; one byte per file on fd */
 static void
 worker(const struct conf *cf, const struct batch *b, const struct list *l,
@@ -167,13 +176,13 @@ worker(const struct conf *cf, const struct batch *b, const struct list *l,
 
 	syncgroup_init(&g, GROUP);
 	for (i = k; i < l->n; i += (size_t)b->jobs) {
-		res = inplace_sign(cf, l->v[i], b->replace, &g, i, &why);
+		res = inplace_sign(cf, b->keys, l->v[i], b->replace, &g, i, &why);
 		if (res != INPLACE_PENDING)
 			reported(&r, i, res, &why);
 		if (syncgroup_full(&g))
-			syncgroup_flush(&g, reported, &r);
+			syncgroup_flush(&g, flushed, &r);
 	}
-	syncgroup_flush(&g, reported, &r);
+	syncgroup_flush(&g, flushed, &r);
 	syncgroup_free(&g);
 	_exit(EX_OK);
 }

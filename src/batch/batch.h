@@ -5,7 +5,7 @@
 #define BATCH_H
 
 #include "conf.h"
-#include "inplace.h"
+#include "resign.h"
 
 struct batch {
 	enum replace	 replace;
@@ -13,6 +13,7 @@ struct batch {
 	int		 quiet;		/* no progress line */
 	const char	*files_from;	/* file of names, "-" for stdin */
 	int		 nul;		/* names in files_from end in NUL */
+	struct keycache	*keys;		/* each worker's decoded keys, or NULL */
 };
 
 int	batch_run(const struct conf *, const struct batch *, int, char **);

@@ -1,6 +1,8 @@
 /*
  * mbox - re-sign each message of an mbox file (mboxrd quoting) and
- * rewrite the file atomically as one, through inplace_commit(). Every
+ * write the whole file again into one new copy (atomic.c), which the
+ * caller commits or discards: this file does not replace the original,
+ * nor open it, nor choose a sync (inplace.c, syncgroup.c do). Every
  * "From " line separates messages and is kept byte for byte. A message
  * is signed as a reader will see it, unquoted (">From " lines lose one
  * '>'), and stored quoted again, so the bytes of every message that is
@@ -23,6 +25,23 @@
 #include "mbox.h"
 #include "signer.h"
 
+/* reopen - a stream on a duplicate of fd; NULL (errno kept), none leaked */
+static FILE *
+reopen(int fd, const char *mode)
+{
+	FILE *fp;
+	int d, e;
+
+	if ((d = dup(fd)) < 0)
+		return NULL;
+	if ((fp = fdopen(d, mode)) == NULL) {
+		e = errno;
+		close(d);
+		errno = e;
+	}
+	return fp;
+}
+
 /* a ">*From " line: quoted in the mbox, one '>' less in the message */
 static int
 from_line(const char *s, size_t n)
@@ -42,10 +61,9 @@ requote(int fd, FILE *out)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int rc = 0, d;
+	int rc = 0;
 
-	if (lseek(fd, 0, SEEK_SET) < 0 || (d = dup(fd)) < 0 ||
-	    (in = fdopen(d, "r")) == NULL)
+	if (lseek(fd, 0, SEEK_SET) < 0 || (in = reopen(fd, "r")) == NULL)
 		return -1;
 	while ((n = getline(&line, &cap, in)) > 0)
 		if ((from_line(line, (size_t)n) && fputc('>', out) == EOF) ||
@@ -60,6 +78,7 @@ requote(int fd, FILE *out)
 
 struct mbox {
 	const struct conf	*cf;
+	struct keycache		*keys;		/* the worker's decoded keys, or NULL */
 	const char		*path;
 	enum replace		 how;
 	FILE			*out;
@@ -88,8 +107,8 @@ finish(struct mbox *b)
 		b->msg = -1;
 		return;
 	}
-	signer_init(&m, b->cf);
-	rc = inplace_sign_fd(&m, b->cf, b->msg, b->how, &why);
+	signer_init(&m, b->cf, b->keys);
+	rc = resign_fd(&m, b->cf, b->msg, b->how, &why);
 	if (rc == 0 && m.outcome == OUT_SIGNED && signer_write(&m, sig, 1, &why) == 0) {
 		b->signed_++;
 		rc = requote(sig, b->out);
@@ -119,9 +138,8 @@ split(struct mbox *b, int fd)
 	char *line = NULL;
 	size_t cap = 0, q;
 	ssize_t n;
-	int d;
 
-	if ((d = dup(fd)) < 0 || (in = fdopen(d, "r")) == NULL)
+	if ((in = reopen(fd, "r")) == NULL)
 		return why_set(&b->fail, EX_OSERR, "cannot read: %m");
 	while (!b->failed && (n = getline(&line, &cap, in)) > 0) {
 		if (n >= 5 && memcmp(line, "From ", 5) == 0) {
@@ -150,18 +168,21 @@ split(struct mbox *b, int fd)
 	return b->failed ? -1 : 0;
 }
 
-enum inplace_result
-mbox_sign(const struct conf *cf, const char *path, int fd,
-    const struct stat *st, enum replace how, struct syncgroup *g, size_t idx,
+/*
+ * mbox_sign - re-sign the mbox path, open on fd (status st), into the new
+ * copy c: 1, c written and open for the caller to commit; 0, no message
+ * had a key (why says so); -1 (why says). With 0 or -1, c is removed.
+ */
+int
+mbox_sign(const struct conf *cf, struct keycache *keys, const char *path,
+    int fd, const struct stat *st, enum replace how, struct atomic_copy *c,
     struct why *why)
 {
-	struct mbox b = { cf, path, how, NULL, -1, 0, 0, 0, 0, { 0, "" } };
-	struct inplace_copy c;
+	struct mbox b = { cf, keys, path, how, NULL, -1, 0, 0, 0, 0, { 0, "" } };
 
-	if (inplace_temp(&c, path, fd, st, why) < 0)
-		return INPLACE_FAILED;
-	c.idx = idx;
-	if ((b.out = fdopen(dup(c.t), "w")) == NULL) {
+	if (atomic_temp(c, path, fd, st, why) < 0)
+		return -1;
+	if ((b.out = reopen(c->t, "w")) == NULL) {
 		why_set(why, EX_OSERR, "cannot write: %m");
 		goto fail;
 	}
@@ -175,19 +196,19 @@ mbox_sign(const struct conf *cf, const char *path, int fd,
 	b.out = NULL;
 	if (b.signed_ == 0 && b.refused == 0) {
 		why_set(why, EX_OK, "no key for any of its %zu messages", b.n);
-		inplace_discard(&c);
-		return INPLACE_UNCHANGED;
+		atomic_discard(c);
+		return 0;
 	}
 	if (b.signed_ == 0) {
 		why_set(why, EX_DATAERR, "mbox with %zu messages, none signed", b.n);
 		goto fail;
 	}
-	return inplace_commit(&c, g, why);
+	return 1;
 fail:
 	if (b.out != NULL)
 		fclose(b.out);
 	if (b.msg >= 0)
 		close(b.msg);
-	inplace_discard(&c);
-	return INPLACE_FAILED;
+	atomic_discard(c);
+	return -1;
 }

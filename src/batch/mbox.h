@@ -1,15 +1,19 @@
 /*
- * mbox - re-sign every message of an mbox file in place.
+ * mbox - re-sign every message of an mbox file into one new copy.
  */
 #ifndef MBOX_H
 #define MBOX_H
 
 #include <sys/stat.h>
 
-#include "inplace.h"
+#include "atomic.h"
+#include "conf.h"
+#include "resign.h"
+#include "why.h"
 
-enum inplace_result mbox_sign(const struct conf *, const char *, int,
-	    const struct stat *, enum replace, struct syncgroup *, size_t,
-	    struct why *);
+struct keycache;
+int	mbox_sign(const struct conf *, struct keycache *, const char *, int,
+	    const struct stat *,
+	    enum replace, struct atomic_copy *, struct why *);
 
 #endif

@@ -1,17 +1,18 @@
 /*
  * syncgroup - batch re-signing's durability, paid once per group of
- * files instead of once per file. A signed copy that has been written
- * and given its original's owner, mode and times waits here, open, with
- * its original; when the group is full (or the list ends), one
- * syncfs(2) per filesystem among the copies makes them all durable, and
- * only then is each renamed over its original (inplace_finish), in the
- * order they came. A crash at any moment therefore still leaves every
- * file old or new, never a copy that is not on disk under an original's
- * name; what it loses is at most the renames of one group, which the
- * next run redoes (its stale copies are removed by batch.c). A failed
- * sync fails every copy on that filesystem, and their originals stay.
- * This file does not sign or choose files; it holds two descriptors per
- * waiting copy, so the group's size bounds the descriptors used.
+ * files instead of once per file. A new copy that has been written and
+ * given its original's owner, mode and times (atomic_commit, without its
+ * fsync) waits here, open, with its original; when the group is full
+ * (or the list ends), one syncfs(2) per filesystem among the copies
+ * makes them all durable, and only then is each renamed over its
+ * original (atomic_finish), in the order they came. A crash at any
+ * moment therefore still leaves every file old or new, never a copy that
+ * is not on disk under an original's name; what it loses is at most the
+ * renames of one group, which the next run redoes (its stale copies are
+ * removed by batch.c). A failed sync fails every copy on that
+ * filesystem, and their originals stay. This file does not sign, write
+ * or choose files; it holds two descriptors per waiting copy, so the
+ * group's size bounds the descriptors used.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,15 +27,20 @@ void
 syncgroup_init(struct syncgroup *g, size_t max)
 {
 	g->c = xreallocarray(NULL, max, sizeof(*g->c));
+	g->idx = xreallocarray(NULL, max, sizeof(*g->idx));
 	g->err = xreallocarray(NULL, max, sizeof(*g->err));
 	g->n = 0;
 	g->max = max;
 }
 
-/* syncgroup_add - the group takes over the copy and the original's fd */
+/*
+ * syncgroup_add - the group takes over the copy and the original's fd;
+ * idx names the copy in the report
+ */
 void
-syncgroup_add(struct syncgroup *g, const struct inplace_copy *c)
+syncgroup_add(struct syncgroup *g, const struct atomic_copy *c, size_t idx)
 {
+	g->idx[g->n] = idx;
 	g->c[g->n++] = *c;
 }
 
@@ -63,7 +69,7 @@ sync_all(struct syncgroup *g)
 void
 syncgroup_flush(struct syncgroup *g, syncgroup_report report, void *arg)
 {
-	struct inplace_copy *c;
+	struct atomic_copy *c;
 	struct why why;
 	size_t i;
 
@@ -74,12 +80,10 @@ syncgroup_flush(struct syncgroup *g, syncgroup_report report, void *arg)
 		if (g->err[i] != 0) {
 			why_set(&why, EX_IOERR, "cannot write the signed copy: %s",
 			    strerror(g->err[i]));
-			inplace_discard(c);
-			report(arg, c->idx, INPLACE_FAILED, &why);
-		} else if (inplace_finish(c, &why) < 0)
-			report(arg, c->idx, INPLACE_FAILED, &why);
-		else
-			report(arg, c->idx, INPLACE_SIGNED, &why);
+			atomic_discard(c);
+			report(arg, g->idx[i], -1, &why);
+		} else
+			report(arg, g->idx[i], atomic_finish(c, &why), &why);
 		close(c->fd);
 	}
 	g->n = 0;
@@ -89,5 +93,6 @@ void
 syncgroup_free(struct syncgroup *g)
 {
 	free(g->c);
+	free(g->idx);
 	free(g->err);
 }

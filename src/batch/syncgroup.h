@@ -1,25 +1,26 @@
 /*
- * syncgroup - signed copies made durable together, then put in place.
+ * syncgroup - new copies made durable together, then put in place.
  */
 #ifndef SYNCGROUP_H
 #define SYNCGROUP_H
 
 #include <stddef.h>
 
-#include "inplace.h"
+#include "atomic.h"
+#include "why.h"
 
 struct syncgroup {
-	struct inplace_copy	*c;
+	struct atomic_copy	*c;
+	size_t			*idx;	/* per copy: the caller's number for it */
 	int			*err;	/* per copy: its filesystem's sync errno */
 	size_t			 n, max;
 };
 
-/* called once per file as the group is flushed */
-typedef void (*syncgroup_report)(void *, size_t, enum inplace_result,
-	    const struct why *);
+/* called once per copy as the group is flushed: idx, 0 (in place) or -1 */
+typedef void (*syncgroup_report)(void *, size_t, int, const struct why *);
 
 void	syncgroup_init(struct syncgroup *, size_t);
-void	syncgroup_add(struct syncgroup *, const struct inplace_copy *);
+void	syncgroup_add(struct syncgroup *, const struct atomic_copy *, size_t);
 int	syncgroup_full(const struct syncgroup *);
 void	syncgroup_flush(struct syncgroup *, syncgroup_report, void *);
 void	syncgroup_free(struct syncgroup *);

@@ -15,11 +15,13 @@
 #include "cmds.h"
 #include "dns.h"
 #include "conf.h"
+#include "keysel.h"
 #include "conffile.h"
 #include "keys.h"
 #include "log.h"
 #include "pfafter.h"
 #include "pfcheck.h"
+#include "usage.h"
 
 /* check_keys - load each key once, reporting every failure */
 static void
@@ -91,8 +93,7 @@ cmd_check(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		if (ch != 'c') {
-			fprintf(stderr, "usage: dkimpipe check [-c config]\n");
-			return EX_USAGE;
+			return usage_error("check");
 		}
 		cfpath = optarg;
 	}

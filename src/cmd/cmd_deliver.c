@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "usage.h"
 #include "conf.h"
 #include "conffile.h"
 #include "log.h"
@@ -43,9 +44,7 @@ deliver_usage(void)
 	struct verdict v;
 	struct why why;
 
-	why_set(&why, EX_USAGE, "usage: dkimpipe deliver [-c config] "
-	    "[-q queue_id] [-a client_address] [-u sasl_username] -f sender "
-	    "-- recipient...");
+	why_set(&why, EX_USAGE, "usage: dkimpipe %s", usage_text("deliver"));
 	pass_fail(&v, EX_TEMPFAIL, "4.3.5", &why);
 	fail(&v, "NOQUEUE");
 }
@@ -111,7 +110,7 @@ cmd_deliver(int argc, char **argv)
 	    cf.postlog_command : POSTLOG_COMMAND);
 	resubmit_alarm(cf.timeout);
 
-	signer_init(&m, &cf);
+	signer_init(&m, &cf, NULL);
 	pass_origin(&m, &cf, client, sasl);
 	memset(&v, 0, sizeof(v));
 	rc = signer_run(&m, STDIN_FILENO, &cf, &why);
@@ -122,10 +121,9 @@ cmd_deliver(int argc, char **argv)
 	smtpout_init(&so);
 	if (cf.reinject != NULL) {	/* one answer for all: pipe(8) wants one */
 		so.atomic = 1;
-		cf.smtpout = &so;
 		v.res = xcalloc(env.n, sizeof(*v.res));
 	}
-	pass_on(&cf, qid, &env, &m, rc, &why, &v);
+	pass_on(&cf, &so, qid, &env, &m, rc, &why, &v);
 	smtpout_close(&so);
 	free(v.res);
 	if (v.status != EX_OK)

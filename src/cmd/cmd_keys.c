@@ -24,6 +24,7 @@
 #include <openssl/rsa.h>
 
 #include "buf.h"
+#include "usage.h"
 #include "cmds.h"
 #include "dnsrec.h"
 #include "keys.h"
@@ -64,9 +65,7 @@ create(const char *path, mode_t mode)
 static void
 keygen_usage(void)
 {
-	fprintf(stderr, "usage: dkimpipe keygen -d domain -s selector "
-	    "[-t rsa|ed25519] [-b bits] [-D dir]\n");
-	exit(EX_USAGE);
+	exit(usage_error("keygen"));
 }
 
 int
@@ -148,9 +147,7 @@ cmd_dnsrecord(int argc, char **argv)
 		}
 	}
 	if (keyfile == NULL || selector == NULL || optind != argc) {
-		fprintf(stderr, "usage: dkimpipe dnsrecord -k keyfile -s selector "
-		    "[-d domain] [-1] [-U]\n");
-		return EX_USAGE;
+		return usage_error("dnsrecord");
 	}
 	if ((k = keys_load(keyfile, !unsafe, &why)) == NULL)
 		log_fatal(why.status, "%s", why.text);

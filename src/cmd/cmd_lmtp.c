@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "usage.h"
 #include "conffile.h"
 #include "envelope.h"
 #include "io.h"
@@ -400,12 +401,11 @@ do_data(struct session *s)
 		return 0;
 	}
 	lmtp_reply(&s->io, "354 End data with <CR><LF>.<CR><LF>");
-	signer_init(&m, cf);
+	signer_init(&m, cf, &s->live.keys);
 	origin(s, &m);
 	res = xcalloc(s->nrcpt, sizeof(*res));
 	memset(&v, 0, sizeof(v));
 	v.res = res;
-	s->live.cf.smtpout = &s->out;
 	f.m = &m;
 	f.cf = cf;
 	f.size = 0;
@@ -427,7 +427,7 @@ do_data(struct session *s)
 		if (s->ident[0] == '\0')	/* no XFORWARD IDENT: sendmail(1) mail */
 			(void)received_qid(&m.hdr, s->ident, sizeof(s->ident));
 		envelope(s, &env);
-		pass_on(cf, qid(s), &env, &m, rc, &why, &v);
+		pass_on(cf, &s->out, qid(s), &env, &m, rc, &why, &v);
 		io_deadline(0);
 	}
 	signer_free(&m);
@@ -522,8 +522,7 @@ cmd_lmtp(int argc, char **argv)
 	log_open(LOG_TO_SYSLOG, NULL, NULL);
 	while ((ch = getopt(argc, argv, "c:")) != -1) {
 		if (ch != 'c') {
-			log_error("usage: dkimpipe lmtp [-c config]");
-			return EX_USAGE;
+			return usage_error("lmtp");
 		}
 		cfpath = optarg;
 	}

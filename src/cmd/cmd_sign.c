@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "usage.h"
 #include "batch.h"
 #include "conf.h"
 #include "conffile.h"
@@ -29,12 +30,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: dkimpipe sign [-d domain -s selector -k keyfile [-a alg]]...\n"
-	    "\t[--config file] [-c canon] [-h headers] [-o oversign] [-i identity]\n"
-	    "\t[-x seconds] [-t time] [-T tmpdir] [-U] [-L limit] [-D] [file]\n"
-	    "       dkimpipe sign -I [options above] [-j jobs] [-q] [--replace | --replace-selector]\n"
-	    "\t[--files-from file [-0]] [file | directory]...\n");
-	exit(EX_USAGE);
+	exit(usage_error("sign"));
 }
 
 /* check_identity - i= must be the d= domain or a subdomain (RFC 6376) */
@@ -97,7 +93,7 @@ cmd_sign(int argc, char **argv)
 		{ "replace-selector", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct batch b = { REPLACE_NONE, 0, 0, NULL, 0 };
+	struct batch b = { REPLACE_NONE, 0, 0, NULL, 0, NULL };
 	struct diag d;
 	int want[CONF_MAXSIG], nextalg = -1, ch, fd = 0, rc, inplace = 0;
 	long long limit = -1;
@@ -130,7 +126,7 @@ cmd_sign(int argc, char **argv)
 			nextalg = (int)alg;
 			break;
 		case 'c':
-			if (conf_set_canon(&cf, optarg) < 0)
+			if (canon_parse(optarg, &cf.sp.hcanon, &cf.sp.bcanon) < 0)
 				log_fatal(EX_USAGE, "bad canonicalization %s", optarg);
 			break;
 		case 'D':
@@ -146,7 +142,7 @@ cmd_sign(int argc, char **argv)
 				    optarg);
 			break;
 		case 'h':
-			conf_set_list(&cf.hdrs, &cf.nhdrs, optarg);
+			conf_set_list(&cf.sp.hdrs, &cf.sp.nhdrs, optarg);
 			break;
 		case 'i':
 			free(cf.identity);
@@ -162,7 +158,7 @@ cmd_sign(int argc, char **argv)
 			conf_add_key(&cf, optarg, domain, selector, optarg);
 			break;
 		case 'o':
-			conf_set_list(&cf.over, &cf.nover, optarg);
+			conf_set_list(&cf.sp.over, &cf.sp.nover, optarg);
 			break;
 		case 's':
 			selector = optarg;
@@ -178,7 +174,7 @@ cmd_sign(int argc, char **argv)
 			cf.require_safe_keys = 0;
 			break;
 		case 'x':
-			cf.expire = (long)number(optarg, 1, 3650LL * 86400, "lifetime");
+			cf.sp.expire = (long)number(optarg, 1, 3650LL * 86400, "lifetime");
 			break;
 		default:
 			usage();
@@ -203,7 +199,7 @@ cmd_sign(int argc, char **argv)
 		struct keycache kc;	/* --config: a key decoded once per worker */
 
 		keycache_init(&kc);
-		cf.keycache = &kc;
+		b.keys = &kc;
 		if (b.jobs == 0)
 			b.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) > 0 ?
 			    (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
@@ -214,7 +210,7 @@ cmd_sign(int argc, char **argv)
 	}
 	if (argc == 1 && (fd = open(argv[0], O_RDONLY | O_CLOEXEC)) < 0)
 		log_fatal(EX_NOINPUT, "cannot open %s: %s", argv[0], strerror(errno));
-	signer_init(&m, &cf);
+	signer_init(&m, &cf, NULL);
 	rc = signer_run(&m, fd, &cf, &why);
 	if (rc == 0)
 		rc = signer_write(&m, STDOUT_FILENO, 1, &why);

@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "usage.h"
 #include "conf.h"
+#include "keysel.h"
 #include "conffile.h"
 #include "dns.h"
 #include "dnsrec.h"
@@ -26,6 +28,7 @@
 #include "log.h"
 #include "signer.h"
 #include "verify.h"
+#include "xmem.h"
 
 #define WEEK	(7 * 86400)
 
@@ -60,7 +63,7 @@ roundtrip(const struct conf *cf, const struct sigkey *k, const char *record,
 	tc.sign_all = 1;
 	tc.require_safe_keys = cf->require_safe_keys;
 	conf_add_key(&tc, k->name, k->domain, k->selector, k->keyfile);
-	signer_init(&m, &tc);
+	signer_init(&m, &tc, NULL);
 	if (signer_run(&m, fileno(in), &tc, &why) < 0 ||
 	    signer_write(&m, fileno(out), 1, &why) < 0)
 		snprintf(why_text, size, "cannot sign: %s", why.text);
@@ -173,7 +176,7 @@ settings_from(struct conf *cf, const char *path)
 		log_fatal(EX_CONFIG, "%s", why.text);
 	if (tmp.nameservers != NULL) {
 		free(cf->nameservers);
-		cf->nameservers = strdup(tmp.nameservers);
+		cf->nameservers = xstrdup(tmp.nameservers);
 	}
 	if (!tmp.require_safe_keys)
 		cf->require_safe_keys = 0;
@@ -200,9 +203,7 @@ cmd_testkey(int argc, char **argv)
 		case 's': s = optarg; break;
 		case 'U': cf.require_safe_keys = 0; break;
 		default:
-			fprintf(stderr, "usage: dkimpipe testkey [-c config] "
-			    "[-d domain -s selector -k keyfile] [-n nameserver[:port]] [-U]\n");
-			return EX_USAGE;
+			return usage_error("testkey");
 		}
 	}
 	if (d || s || k) {
@@ -218,7 +219,7 @@ cmd_testkey(int argc, char **argv)
 	}
 	if (ns != NULL) {
 		free(cf.nameservers);
-		cf.nameservers = strdup(ns);
+		cf.nameservers = xstrdup(ns);
 	}
 	for (i = 0; i < cf.nkeys; i++)
 		bad += verdict(&cf, &cf.keys[i], time(NULL)) < 0;

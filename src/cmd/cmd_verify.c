@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "usage.h"
 #include "log.h"
 #include "verify.h"
 
@@ -40,9 +41,7 @@ cmd_verify(int argc, char **argv)
 				log_fatal(EX_USAGE, "time %s is %s", optarg, err);
 			break;
 		default:
-			fprintf(stderr, "usage: dkimpipe verify [-K keysfile] "
-			    "[-n nameserver[:port]] [-t time] [file]\n");
-			return EX_USAGE;
+			return usage_error("verify");
 		}
 	}
 	if (optind + 1 == argc &&

@@ -12,6 +12,8 @@
 #include <openssl/rand.h>
 
 #include "cmds.h"
+#include "log.h"
+#include "usage.h"
 
 #ifndef VERSION
 #define VERSION "dev"
@@ -48,23 +50,6 @@ crypto_init(void)
 	(void)RAND_set_DRBG_type(NULL, "HASH-DRBG", NULL, NULL, "SHA256");
 }
 
-static int
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: dkimpipe sign [-d domain -s selector -k keyfile]... [options] [file]\n"
-	    "       dkimpipe sign -I [options] [-j jobs] [--replace] [--files-from file [-0]] [path]...\n"
-	    "       dkimpipe deliver [-c config] [-q queue_id] -f sender -- recipient...\n"
-	    "       dkimpipe lmtp [-c config]\n"
-	    "       dkimpipe check [-c config]\n"
-	    "       dkimpipe keygen -d domain -s selector [-t rsa|ed25519] [-b bits] [-D dir]\n"
-	    "       dkimpipe dnsrecord -k keyfile -s selector [-d domain] [-1]\n"
-	    "       dkimpipe verify [-K keysfile] [-n nameserver[:port]] [file]\n"
-	    "       dkimpipe testkey [-c config] [-d domain -s selector -k keyfile] [-n nameserver[:port]]\n"
-	    "       dkimpipe version\n");
-	return EX_USAGE;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -73,7 +58,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	crypto_init();
 	if (argc < 2)
-		return usage();
+		return usage_all();
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("dkimpipe %s\n", VERSION);
 		return EX_OK;
@@ -81,6 +66,6 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "dkimpipe: unknown command %s\n", argv[1]);
-	return usage();
+	log_error("unknown command %s", argv[1]);
+	return usage_all();
 }

@@ -14,12 +14,11 @@
 #include <openssl/evp.h>
 
 #include "canon.h"
+#include "sign.h"
 #include "keys.h"
 #include "origin.h"
 #include "why.h"
 
-struct keycache;
-struct smtpout;
 
 struct sigkey {
 	char		*name;		/* KeyTable name, or the key file */
@@ -53,13 +52,7 @@ enum on_refusal { REFUSAL_UNSIGNED, REFUSAL_BOUNCE };
 
 struct conf {
 	const char	*path;		/* config file, NULL for sign */
-	enum canon	 hcanon;
-	enum canon	 bcanon;
-	char		**hdrs;		/* header names to sign when present */
-	size_t		 nhdrs;
-	char		**over;		/* names signed once more than present */
-	size_t		 nover;
-	long		 expire;	/* x= = t= + expire; 0: no x= */
+	struct signparams sp;		/* canonicalization, h=, x= */
 	time_t		 now;		/* fixed t= for tests; 0: the clock */
 	char		*identity;	/* i=, sign mode only */
 	char		*tmpdir;
@@ -81,11 +74,9 @@ struct conf {
 	enum on_refusal	 on_refusal;
 	int		 timeout;	/* seconds before giving up with 75 */
 	char		*nameservers;	/* host[:port],...; NULL: resolv.conf */
-	struct keycache	*keycache;	/* long-lived modes: decoded keys (not owned) */
 	char		*reinject;	/* NULL: sendmail; "smtp:[addr]:port" (lmtp) */
 	struct sockaddr_storage reinject_addr;
 	socklen_t	 reinject_len;
-	struct smtpout	*smtpout;	/* lmtp: the re-injection connection (not owned) */
 	int		 quiet_sendmail; /* its stdout to /dev/null, stderr kept for the reason */
 	off_t		 size_limit;	/* lmtp: bytes per message; 0: none */
 	int		 lmtp_messages;	/* lmtp: messages per process */
@@ -102,17 +93,11 @@ struct conf {
 
 void	conf_defaults(struct conf *);
 void	conf_free(struct conf *);
-int	conf_set_canon(struct conf *, const char *);
 void	conf_set_list(char ***, size_t *, const char *);
 struct sigkey *conf_add_key(struct conf *, const char *, const char *,
 	    const char *, const char *);
 int	conf_load_keys(struct conf *, struct why *);
-size_t	conf_select(const struct conf *, const char *, const char *,
-	    struct sigsel *, size_t);
-int	conf_sel_key(struct sigsel *, const struct conf *, struct why *);
-void	conf_sel_free(struct sigsel *, size_t);
 struct sigkey *conf_find_key(const struct conf *, const char *);
 int	conf_parse_time(const char *, time_t *);
-const struct sigkey *conf_successor(const struct conf *, const struct sigkey *);
 
 #endif

@@ -69,7 +69,6 @@ reload(struct liveconf *lc)
 	lc->have[0] = stat(lc->path, &lc->st[0]) == 0;
 	diag_init(&d, &lc->why, 0);
 	lc->ok = conffile_read(&lc->cf, lc->path, &d) == 0;
-	lc->cf.keycache = &lc->keys;
 	lc->cf.quiet_sendmail = 1;	/* its output must not reach the LMTP socket */
 	files(lc, f);
 	for (i = 1; i < LIVE_FILES; i++)

@@ -17,6 +17,35 @@
 #include "log.h"
 
 /*
+ * canon_parse - the c= syntax: "relaxed", "simple/relaxed", ... (a
+ * missing body part is "simple", RFC 6376 3.5); -1 for anything else
+ */
+int
+canon_parse(const char *s, enum canon *hc, enum canon *bc)
+{
+	const char *slash = strchr(s, '/');
+	const char *body = slash ? slash + 1 : "simple";
+	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+	enum canon h, b;
+
+	if (hlen == 6 && strncmp(s, "simple", 6) == 0)
+		h = CANON_SIMPLE;
+	else if (hlen == 7 && strncmp(s, "relaxed", 7) == 0)
+		h = CANON_RELAXED;
+	else
+		return -1;
+	if (strcmp(body, "simple") == 0)
+		b = CANON_SIMPLE;
+	else if (strcmp(body, "relaxed") == 0)
+		b = CANON_RELAXED;
+	else
+		return -1;
+	*hc = h;
+	*bc = b;
+	return 0;
+}
+
+/*
  * canon_header - append the canonical form of one header field (name,
  * colon, value, line endings) to out, ending in CRLF.
  */

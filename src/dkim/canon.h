@@ -13,6 +13,7 @@
 
 enum canon { CANON_SIMPLE, CANON_RELAXED };
 
+int	canon_parse(const char *, enum canon *, enum canon *);
 void	canon_header(struct buf *, enum canon, const char *, size_t);
 
 #define BODY_OUT	8192

@@ -142,26 +142,35 @@ decode(const char *pem, size_t n)
 	return pkey;
 }
 
+/* read_pem - the text of a key file keys_open() opened; closes fd */
+static ssize_t
+read_pem(int fd, const char *path, char *pem, size_t size, struct why *why)
+{
+	ssize_t r = 0;
+	size_t n = 0;
+
+	while (n < size && (r = io_read(fd, pem + n, size - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	if (n == size || (n == 0 && r < 0))
+		return why_set(why, n ? EX_CONFIG : EX_TEMPFAIL,
+		    "cannot read key file %s: %s", path,
+		    n ? "larger than 64 KB" : strerror(errno));
+	return (ssize_t)n;
+}
+
 /* keys_read - decode the key from a file keys_open() opened; closes fd */
 EVP_PKEY *
 keys_read(int fd, const char *path, struct why *why)
 {
 	char pem[KEY_FILE_MAX];
 	EVP_PKEY *pkey;
-	ssize_t r;
-	size_t n = 0;
+	ssize_t n;
 	enum alg alg;
 
-	while (n < sizeof(pem) && (r = io_read(fd, pem + n, sizeof(pem) - n)) > 0)
-		n += (size_t)r;
-	if (n == sizeof(pem) || (n == 0 && r < 0)) {
-		why_set(why, n ? EX_CONFIG : EX_TEMPFAIL, "cannot read key file %s: %s",
-		    path, n ? "larger than 64 KB" : strerror(errno));
-		close(fd);
+	if ((n = read_pem(fd, path, pem, sizeof(pem), why)) < 0)
 		return NULL;
-	}
-	close(fd);
-	pkey = decode(pem, n);
+	pkey = decode(pem, (size_t)n);
 	explicit_bzero(pem, sizeof(pem));
 	if (pkey == NULL) {
 		ERR_clear_error();
@@ -174,6 +183,28 @@ keys_read(int fd, const char *path, struct why *why)
 		return NULL;
 	}
 	return pkey;
+}
+
+/*
+ * keys_kind - the algorithm of a key file, told from its PEM text
+ * (pem_type) without decoding it, after the open and safe-file checks
+ * of keys_load(): for choosing among keys before one is loaded
+ */
+int
+keys_kind(const char *path, int require_safe, enum alg *alg, struct why *why)
+{
+	char pem[KEY_FILE_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = keys_open(path, require_safe, &st, why)) < 0 ||
+	    (n = read_pem(fd, path, pem, sizeof(pem), why)) < 0)
+		return -1;
+	*alg = strcmp(pem_type(pem, (size_t)n), "ED25519") == 0 ?
+	    ALG_ED25519_SHA256 : ALG_RSA_SHA256;
+	explicit_bzero(pem, sizeof(pem));
+	return 0;
 }
 
 /* keys_load - read and check one private key */

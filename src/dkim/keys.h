@@ -18,6 +18,7 @@ EVP_PKEY *keys_load(const char *, int, struct why *);
 int	keys_open(const char *, int, struct stat *, struct why *);
 EVP_PKEY *keys_read(int, const char *, struct why *);
 int	keys_alg(const EVP_PKEY *, const char *, enum alg *, struct why *);
+int	keys_kind(const char *, int, enum alg *, struct why *);
 const char *keys_alg_name(enum alg);
 int	keys_alg_parse(const char *, enum alg *);
 int	keys_file_safe(const char *, int, struct why *);

@@ -102,10 +102,10 @@ count_fields(const struct header *h, const char *name)
 
 /* add_name - list a header name in h= as often as it must be signed */
 static void
-add_name(struct buf *hl, const struct conf *cf, const struct header *h,
+add_name(struct buf *hl, const struct signparams *sp, const struct header *h,
     const char *name)
 {
-	size_t n = count_fields(h, name) + in_list(cf->over, cf->nover, name);
+	size_t n = count_fields(h, name) + in_list(sp->over, sp->nover, name);
 	char lower[256];
 	size_t i;
 
@@ -121,20 +121,20 @@ add_name(struct buf *hl, const struct conf *cf, const struct header *h,
 
 /* hlist - the h= value for this message */
 static void
-hlist(struct buf *hl, const struct conf *cf, const struct header *h)
+hlist(struct buf *hl, const struct signparams *sp, const struct header *h)
 {
 	size_t i;
 
-	add_name(hl, cf, h, "from");
-	for (i = 0; i < cf->nhdrs; i++)
-		if (strcasecmp(cf->hdrs[i], "from") != 0 &&
-		    !in_list(cf->hdrs, i, cf->hdrs[i]))
-			add_name(hl, cf, h, cf->hdrs[i]);
-	for (i = 0; i < cf->nover; i++)
-		if (strcasecmp(cf->over[i], "from") != 0 &&
-		    !in_list(cf->hdrs, cf->nhdrs, cf->over[i]) &&
-		    !in_list(cf->over, i, cf->over[i]))
-			add_name(hl, cf, h, cf->over[i]);
+	add_name(hl, sp, h, "from");
+	for (i = 0; i < sp->nhdrs; i++)
+		if (strcasecmp(sp->hdrs[i], "from") != 0 &&
+		    !in_list(sp->hdrs, i, sp->hdrs[i]))
+			add_name(hl, sp, h, sp->hdrs[i]);
+	for (i = 0; i < sp->nover; i++)
+		if (strcasecmp(sp->over[i], "from") != 0 &&
+		    !in_list(sp->hdrs, sp->nhdrs, sp->over[i]) &&
+		    !in_list(sp->over, i, sp->over[i]))
+			add_name(hl, sp, h, sp->over[i]);
 }
 
 /* hname - one name of an h= list at p, without white space */
@@ -185,7 +185,7 @@ hash_fields(struct buf *data, enum canon hc, const struct header *h,
 
 /* sign_digest - sign a SHA-256 digest with the key's algorithm */
 static int
-sign_digest(const struct sigsel *k, const unsigned char *dg, unsigned char *sig,
+sign_digest(const struct signkey *k, const unsigned char *dg, unsigned char *sig,
     size_t *siglen, struct why *why)
 {
 	EVP_PKEY_CTX *pc = NULL;
@@ -208,7 +208,7 @@ sign_digest(const struct sigsel *k, const unsigned char *dg, unsigned char *sig,
 	if (!ok) {
 		ERR_clear_error();
 		return why_set(why, EX_SOFTWARE, "signing with key %s failed",
-		    k->key->keyfile);
+		    k->keyfile);
 	}
 	return 0;
 }
@@ -222,7 +222,7 @@ b64(char *out, const unsigned char *in, size_t n)
 
 /* sign_tags - the field up to and including "b=" */
 static void
-sign_tags(struct fold *f, const struct conf *cf, const struct sigsel *sel,
+sign_tags(struct fold *f, const struct signparams *sp, const struct signkey *sel,
     const char *hl, const char *bh, time_t t)
 {
 	struct buf tag;
@@ -234,12 +234,12 @@ sign_tags(struct fold *f, const struct conf *cf, const struct sigsel *sel,
 	f->col = strlen("DKIM-Signature:");
 	buf_printf(&tag, "v=1; a=%s; c=%s/%s; d=%s; s=%s; t=%lld;",
 	    keys_alg_name(sel->alg),
-	    cf->hcanon == CANON_SIMPLE ? "simple" : "relaxed",
-	    cf->bcanon == CANON_SIMPLE ? "simple" : "relaxed",
-	    sel->domain, sel->key->selector, (long long)t);
-	if (cf->expire > 0)
-		buf_printf(&tag, " x=%lld;", (long long)t + cf->expire);
-	if (sel->identity[0] != '\0')
+	    sp->hcanon == CANON_SIMPLE ? "simple" : "relaxed",
+	    sp->bcanon == CANON_SIMPLE ? "simple" : "relaxed",
+	    sel->domain, sel->selector, (long long)t);
+	if (sp->expire > 0)
+		buf_printf(&tag, " x=%lld;", (long long)t + sp->expire);
+	if (sel->identity != NULL && sel->identity[0] != '\0')
 		buf_printf(&tag, " i=%s;", sel->identity);
 	for (p = tag.data; *p != '\0'; p += len + (p[len] == ' ')) {
 		len = strcspn(p, " ");
@@ -283,7 +283,7 @@ sign_hdata(struct buf *data, enum canon hc, const struct header *h,
  * (field, n bytes) and lists the header names hl.
  */
 int
-sign_b(struct buf *b, const struct conf *cf, const struct sigsel *k,
+sign_b(struct buf *b, const struct signparams *sp, const struct signkey *k,
     const struct header *h, const char *hl, const char *field, size_t n,
     struct why *why)
 {
@@ -294,9 +294,9 @@ sign_b(struct buf *b, const struct conf *cf, const struct sigsel *k,
 	int rc = 0;
 
 	if (EVP_PKEY_get_size(k->pkey) > (int)sizeof(sig))
-		return why_set(why, EX_CONFIG, "key %s is too large", k->key->keyfile);
+		return why_set(why, EX_CONFIG, "key %s is too large", k->keyfile);
 	buf_init(&data);
-	sign_hdata(&data, cf->hcanon, h, hl, field, n);
+	sign_hdata(&data, sp->hcanon, h, hl, field, n);
 	EVP_Digest(data.data, data.len, digest, NULL, EVP_sha256(), NULL);
 	buf_free(&data);
 	if ((rc = sign_digest(k, digest, sig, &siglen, why)) == 0) {
@@ -308,7 +308,7 @@ sign_b(struct buf *b, const struct conf *cf, const struct sigsel *k,
 
 /* sign_field - append a complete DKIM-Signature field to out */
 int
-sign_field(struct buf *out, const struct conf *cf, const struct sigsel *sel,
+sign_field(struct buf *out, const struct signparams *sp, const struct signkey *sel,
     const struct header *h, const unsigned char bh[32], time_t t,
     struct why *why)
 {
@@ -320,12 +320,12 @@ sign_field(struct buf *out, const struct conf *cf, const struct sigsel *sel,
 	buf_init(&hl);
 	buf_init(&field);
 	buf_init(&b);
-	hlist(&hl, cf, h);
+	hlist(&hl, sp, h);
 	b64(bh64, bh, 32);
 	f.out = &field;
 	f.eol = h->crlf ? "\r\n" : "\n";
-	sign_tags(&f, cf, sel, hl.data, bh64, t);
-	rc = sign_b(&b, cf, sel, h, hl.data, field.data, field.len, why);
+	sign_tags(&f, sp, sel, hl.data, bh64, t);
+	rc = sign_b(&b, sp, sel, h, hl.data, field.data, field.len, why);
 	if (rc == 0) {
 		fold_split(&f, b.data, b.len, "");
 		buf_adds(&field, f.eol);

@@ -25,7 +25,6 @@
 
 #include "buf.h"
 #include "canon.h"
-#include "conf.h"
 #include "dns.h"
 #include "dnsrec.h"
 #include "header.h"
@@ -255,7 +254,6 @@ static void
 setup(struct vsig *v, const struct header *h, time_t now)
 {
 	char val[4096], c[64], *end;
-	struct conf tmp;
 	const char *raw = header_raw(h, v->f);
 	size_t i;
 
@@ -289,13 +287,10 @@ setup(struct vsig *v, const struct header *h, time_t now)
 		return settle(v, "permerror", "From field not signed");
 	if (keys_alg_parse(v->res->a, &v->alg) < 0)
 		return settle(v, "neutral", "unsupported algorithm %s", v->res->a);
-	memset(&tmp, 0, sizeof(tmp));
 	if (!taglist_get(v->tags.data, "c", c, sizeof(c)))
 		strlcpy(c, "simple/simple", sizeof(c));
-	if (conf_set_canon(&tmp, c) < 0)
+	if (canon_parse(c, &v->hc, &v->bc) < 0)
 		return settle(v, "permerror", "bad canonicalization %s", c);
-	v->hc = tmp.hcanon;
-	v->bc = tmp.bcanon;
 	if (taglist_get(v->tags.data, "x", val, sizeof(val)) && strtoll(val, NULL, 10) < now)
 		return settle(v, "fail", "signature expired");
 	bodyhash_init(&v->bh, v->bc);

@@ -58,8 +58,8 @@ sigs_summary(const struct signed_msg *m, const struct conf *cf, char *out,
 		    keys_alg_name(m->sel[i].alg));
 	if (o < size)
 		snprintf(out + o, size - o, ", c=%s/%s",
-		    cf->hcanon == CANON_SIMPLE ? "simple" : "relaxed",
-		    cf->bcanon == CANON_SIMPLE ? "simple" : "relaxed");
+		    cf->sp.hcanon == CANON_SIMPLE ? "simple" : "relaxed",
+		    cf->sp.bcanon == CANON_SIMPLE ? "simple" : "relaxed");
 }
 
 /*
@@ -101,14 +101,13 @@ answers(const char *qid, const struct envelope *env, const char *peer,
 
 /* over_smtp - re-inject over SMTP; each recipient gets the next hop's answer */
 static int
-over_smtp(const struct conf *cf, const char *qid, const struct envelope *env,
-    struct signed_msg *m, struct verdict *v)
+over_smtp(const struct conf *cf, struct smtpout *so, const char *qid,
+    const struct envelope *env, struct signed_msg *m, struct verdict *v)
 {
 	struct why why = { 0, "" };
 
-	(void)smtpout_send(cf->smtpout, cf, env, m, m->outcome == OUT_SIGNED,
-	    v->res, &why);
-	return answers(qid, env, cf->reinject, !cf->smtpout->atomic, v);
+	(void)smtpout_send(so, cf, env, m, m->outcome == OUT_SIGNED, v->res, &why);
+	return answers(qid, env, cf->reinject, !so->atomic, v);
 }
 
 /*
@@ -170,11 +169,6 @@ by_notify(const struct conf *cf, const char *qid, const struct envelope *env,
 }
 
 /*
- * pass_on - apply the policy to a message that the signer has seen;
- * rc and sw are what the signer returned. v->res is the caller's array
- * for per-recipient answers (SMTP re-injection), or NULL.
- */
-/*
  * pass_origin - before the message comes in: mark it as not ours to sign
  * when its client (addr, as Postfix gives it; sasl: the SASL login name)
  * is not in internal_hosts. It is then passed on unsigned, never refused.
@@ -193,9 +187,16 @@ pass_origin(struct signed_msg *m, const struct conf *cf, const char *addr,
 	snprintf(m->outside, sizeof(m->outside), "client %s %s", a, w);
 }
 
+/*
+ * pass_on - apply the policy to a message that the signer has seen;
+ * rc and sw are what the signer returned. so is the process's connection
+ * to the re-injection smtpd (used when reinject is smtp:). v->res is the
+ * caller's array for per-recipient answers (SMTP re-injection), or NULL.
+ */
 void
-pass_on(const struct conf *cf, const char *qid, const struct envelope *env,
-    struct signed_msg *m, int rc, const struct why *sw, struct verdict *v)
+pass_on(const struct conf *cf, struct smtpout *so, const char *qid,
+    const struct envelope *env, struct signed_msg *m, int rc,
+    const struct why *sw, struct verdict *v)
 {
 	char from[600], sums[1000];
 	struct why why = *sw;
@@ -211,8 +212,8 @@ pass_on(const struct conf *cf, const char *qid, const struct envelope *env,
 	}
 	sigs_summary(m, cf, sums, sizeof(sums));
 	log_sanitize(from, m->addr, sizeof(from));
-	if (cf->reinject != NULL && cf->smtpout != NULL && v->res != NULL) {
-		if (over_smtp(cf, qid, env, m, v) < 0)
+	if (cf->reinject != NULL && so != NULL && v->res != NULL) {
+		if (over_smtp(cf, so, qid, env, m, v) < 0)
 			return;
 	} else if (v->res != NULL && mixed_notify(env)) {
 		if (by_notify(cf, qid, env, m, v) < 0)

@@ -23,8 +23,9 @@ struct verdict {
 	int		 per_rcpt;	/* res holds the answers */
 };
 
-void	pass_on(const struct conf *, const char *, const struct envelope *,
-	    struct signed_msg *, int, const struct why *, struct verdict *);
+void	pass_on(const struct conf *, struct smtpout *, const char *,
+	    const struct envelope *, struct signed_msg *, int, const struct why *,
+	    struct verdict *);
 void	pass_fail(struct verdict *, int, const char *, const struct why *);
 void	pass_origin(struct signed_msg *, const struct conf *, const char *,
 	    const char *);

@@ -128,8 +128,8 @@ oversigned(const struct conf *cf, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < cf->nover; i++)
-		if (strcasecmp(cf->over[i], name) == 0)
+	for (i = 0; i < cf->sp.nover; i++)
+		if (strcasecmp(cf->sp.over[i], name) == 0)
 			return 1;
 	return 0;
 }

@@ -10,15 +10,15 @@
  * the message cut short) is EX_TEMPFAIL, so that the caller leaves the
  * message in Postfix's queue. Any mode may call this.
  *
- * One-shot modes (deliver) limit their whole run with resubmit_alarm():
- * the global state is the pid of the running sendmail and whether the
- * next hop has accepted the message, for that signal handler: on SIGALRM
- * or SIGTERM it reports success once the message was accepted (sendmail
- * exited 0, or resubmit_accepted() after SMTP), else kills sendmail and
- * exits EX_TEMPFAIL. sendmail is reaped with those signals blocked, so
- * the handler never sees it gone without knowing its verdict. Long-lived
- * modes set an io_deadline() instead: then writing stops, sendmail is
- * killed and waited for, and only its own exit status 0 counts.
+ * No signal handling and no state of its own: SIGALRM and SIGTERM are
+ * deadline.c's. In a one-shot run (deliver: resubmit_alarm() is
+ * deadline_run()) the running sendmail is the watched child from the
+ * moment it exists (the signals are held across fork), and it is reaped
+ * with them held, noting acceptance (exit 0 after the whole message)
+ * before they can arrive again: the handler never sees it gone without
+ * knowing its verdict. In long-lived modes (an io_deadline()) an expired
+ * deadline stops the writing; sendmail is killed and waited for, and only
+ * its own exit status 0 counts.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -33,84 +33,36 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "io.h"
+#include "deadline.h"
 #include "resubmit.h"
 #include "xmem.h"
 
-static volatile pid_t sendmail_pid;
-static volatile sig_atomic_t accepted;	/* the next hop has the message */
-
 /*
- * on_alarm - time limit reached, or SIGTERM: never exit 75 after
- * sendmail said 0; else kill sendmail before it can see the end of a
- * message cut short, and exit 75
- */
-static void
-on_alarm(int sig)
-{
-	static const char late[] = "4.4.7 dkimpipe: time limit exceeded\n";
-	static const char term[] = "4.3.0 dkimpipe: terminated by SIGTERM\n";
-	pid_t pid = sendmail_pid;
-	int status;
-
-	if (accepted)
-		_exit(EX_OK);
-	if (pid > 0) {
-		if (waitpid(pid, &status, WNOHANG) == pid && WIFEXITED(status) &&
-		    WEXITSTATUS(status) == 0)
-			_exit(EX_OK);
-		kill(pid, SIGKILL);
-	}
-	if (sig == SIGTERM)
-		(void)!write(STDOUT_FILENO, term, sizeof(term) - 1);
-	else
-		(void)!write(STDOUT_FILENO, late, sizeof(late) - 1);
-	_exit(EX_TEMPFAIL);
-}
-
-/* resubmit_accepted - the message is the next hop's now: never exit 75 */
-void
-resubmit_accepted(void)
-{
-	accepted = 1;
-}
-
-/*
- * reap - collect sendmail's status with the handler's signals blocked,
+ * reap - collect sendmail's status with the deadline's signals held,
  * noting acceptance (exit 0 after the whole message) before they can
  * arrive again; 0, or -1 when it cannot
  */
 static int
 reap(pid_t pid, int *status, int whole)
 {
-	sigset_t block, old;
+	sigset_t old;
 	int rc = 0;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGALRM);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	deadline_hold(&old);
 	if (waitpid(pid, status, 0) < 0)
 		rc = -1;
-	sendmail_pid = 0;
+	deadline_watch(0);
 	if (rc == 0 && WIFEXITED(*status) && WEXITSTATUS(*status) == 0 && whole)
-		accepted = 1;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+		deadline_accepted();
+	deadline_release(&old);
 	return rc;
 }
 
-/* resubmit_alarm - limit the whole run to this many seconds; and SIGTERM */
+/* resubmit_alarm - a one-shot run: at most this many seconds, and SIGTERM */
 void
 resubmit_alarm(int seconds)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	alarm((unsigned)seconds);
+	deadline_run((unsigned)seconds);
 }
 
 /* quiet - stdout to /dev/null, stderr to errfd (ours are the LMTP socket) */
@@ -211,15 +163,17 @@ child(const struct conf *cf, const struct envelope *env, int fd, int errfd)
 	_exit(127);
 }
 
-/* resubmit - run sendmail and feed it the message */
-int
-resubmit(const struct conf *cf, const struct envelope *env,
-    struct signed_msg *m, int with_sigs, struct why *why)
+/*
+ * spawn - the pipes and sendmail, watched from the moment it exists; its
+ * pid, with *in the message's way in and *err its stderr (-1: not
+ * captured), or -1 with why
+ */
+static pid_t
+spawn(const struct conf *cf, const struct envelope *env, int *in, int *err,
+    struct why *why)
 {
-	struct why werr;
-	char said[200];
-	int fds[2], efd[2] = { -1, -1 }, status, wrote;
-	siginfo_t info;
+	int fds[2], efd[2] = { -1, -1 };
+	sigset_t old;
 	pid_t pid;
 
 	if (pipe(fds) < 0)
@@ -229,7 +183,9 @@ resubmit(const struct conf *cf, const struct envelope *env,
 		close(fds[1]);
 		return why_set(why, EX_TEMPFAIL, "cannot create pipe: %s", strerror(errno));
 	}
+	deadline_hold(&old);
 	if ((pid = fork()) < 0) {
+		deadline_release(&old);
 		close(fds[0]);
 		close(fds[1]);
 		if (efd[0] >= 0) {
@@ -239,51 +195,98 @@ resubmit(const struct conf *cf, const struct envelope *env,
 		return why_set(why, EX_TEMPFAIL, "cannot fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
+		deadline_release(&old);
 		close(fds[1]);
 		if (efd[0] >= 0)
 			close(efd[0]);
 		child(cf, env, fds[0], efd[1]);
 	}
-	sendmail_pid = pid;
+	deadline_watch(pid);
+	deadline_release(&old);
 	close(fds[0]);
 	if (efd[1] >= 0)
 		close(efd[1]);
-	wrote = signer_write(m, fds[1], with_sigs, &werr);
-	if (wrote < 0)		/* before it can see the end of a message cut short */
-		kill(pid, SIGKILL);
-	close(fds[1]);
-	/* wait for its end without reaping it: the handler may still look */
+	*in = fds[1];
+	*err = efd[0];
+	return pid;
+}
+
+/*
+ * wait_end - wait for sendmail's end without reaping it (the handler may
+ * still look), killing it once the deadline has passed (and waiting on:
+ * it may have said 0), then reap it; 0, or -1 with why
+ */
+static int
+wait_end(pid_t pid, int *status, int whole, struct why *why)
+{
+	siginfo_t info;
+
 	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0) {
 		if (errno != EINTR)
 			return why_set(why, EX_TEMPFAIL, "cannot wait for sendmail: %s",
 			    strerror(errno));
-		if (io_expired())
-			kill(pid, SIGKILL);	/* and wait: it may have said 0 */
+		if (deadline_expired())
+			kill(pid, SIGKILL);
 	}
-	if (reap(pid, &status, wrote == 0) < 0)
+	if (reap(pid, status, whole) < 0)
 		return why_set(why, EX_TEMPFAIL, "cannot wait for sendmail: %s",
 		    strerror(errno));
-	first_line(efd[0], said, sizeof(said));
-	if (efd[0] >= 0)
-		close(efd[0]);
+	return 0;
+}
+
+/*
+ * verdict - sendmail's status as a result: 0 when Postfix has the
+ * message, else -1 with why; wrote < 0: the writing failed (werr says
+ * why), said: the first line of its stderr
+ */
+static int
+verdict(const struct conf *cf, int status, int wrote, const struct why *werr,
+    const char *said, struct why *why)
+{
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote == 0)
 		return 0;		/* Postfix has it, whatever else happened */
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)	/* our child's execv */
 		return why_set(why, EX_TEMPFAIL, "cannot execute %s", cf->sendmail_path);
-	if (wrote < 0 && io_terminated())
+	if (wrote < 0 && deadline_terminated())
 		return why_set(why, EX_TEMPFAIL, "terminated by SIGTERM before %s "
 		    "read the whole message", cf->sendmail_path);
 	if (wrote < 0 && WIFEXITED(status))	/* the status first: it says why */
 		return why_set(why, EX_TEMPFAIL, "%s exited with status %d before "
 		    "reading the whole message (%s): not reported as delivered%s%s",
-		    cf->sendmail_path, WEXITSTATUS(status), werr.text,
+		    cf->sendmail_path, WEXITSTATUS(status), werr->text,
 		    said[0] ? ": " : "", said);
 	if (wrote < 0 && WTERMSIG(status) == SIGKILL)
 		return why_set(why, EX_TEMPFAIL, "%s did not read the whole message "
-		    "(%s): not reported as delivered", cf->sendmail_path, werr.text);
+		    "(%s): not reported as delivered", cf->sendmail_path, werr->text);
 	if (WIFSIGNALED(status))
 		return why_set(why, EX_TEMPFAIL, "%s killed by signal %d",
 		    cf->sendmail_path, WTERMSIG(status));
 	return why_set(why, EX_TEMPFAIL, "%s exited with status %d%s%s",
 	    cf->sendmail_path, WEXITSTATUS(status), said[0] ? ": " : "", said);
+}
+
+/* resubmit - run sendmail and feed it the message */
+int
+resubmit(const struct conf *cf, const struct envelope *env,
+    struct signed_msg *m, int with_sigs, struct why *why)
+{
+	struct why werr;
+	char said[200];
+	int in = -1, err = -1, status, wrote, rc;
+	pid_t pid;
+
+	if ((pid = spawn(cf, env, &in, &err, why)) < 0)
+		return -1;
+	wrote = signer_write(m, in, with_sigs, &werr);
+	if (wrote < 0)		/* before it can see the end of a message cut short */
+		kill(pid, SIGKILL);
+	close(in);
+	rc = wait_end(pid, &status, wrote == 0, why);
+	if (rc == 0)
+		first_line(err, said, sizeof(said));
+	if (err >= 0)
+		close(err);
+	if (rc < 0)
+		return -1;
+	return verdict(cf, status, wrote, &werr, said, why);
 }

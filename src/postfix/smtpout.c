@@ -1,9 +1,12 @@
 /*
- * smtpout - re-injection over SMTP, for the long-lived LMTP mode: one
- * connection per process to a filter-free, milter-free smtpd on
- * loopback (FILTER_README's advanced content filter pattern), kept
- * across transactions and probed with RSET before reuse; a connection
- * found dead before MAIL is made anew once.
+ * smtpout - re-injection over SMTP, for the long-lived LMTP mode (and
+ * deliver, atomic: one answer for all recipients): one connection per
+ * process to a filter-free, milter-free smtpd on loopback
+ * (FILTER_README's advanced content filter pattern), kept across
+ * transactions and probed with RSET before reuse; a connection found
+ * dead before MAIL is made anew once. In deliver, a 2xx to the dot is
+ * reported to deadline_accepted() at once: from then on a late SIGTERM
+ * or time limit ends the run with 0, never 75.
  *
  * Each recipient gets the next hop's own answer: RCPT's reply if it
  * refused, else the reply to the end of DATA. Any doubt is a temporary
@@ -15,10 +18,7 @@
  */
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "resubmit.h"
+#include "deadline.h"
+#include "hostport.h"
 #include "smtpout.h"
 
 #define SMTP_TIMEOUT	300	/* seconds for any one reply */
@@ -41,50 +42,23 @@ smtpout_init(struct smtpout *so)
 	so->peer[0] = '\0';
 }
 
-/* smtpout_parse - "smtp:[addr]:port" or "smtp:addr:port", loopback only */
+/*
+ * smtpout_parse - "smtp:[addr]:port" or "smtp:addr:port" (hostport_parse
+ * with a port required), loopback only, into cf->reinject_addr/len
+ */
 int
 smtpout_parse(const char *v, struct conf *cf)
 {
-	struct addrinfo hints, *res;
-	char host[64];
-	const char *port, *h = v + 5;
-	size_t hl;
-	int ok;
+	struct sockaddr_storage ss;
+	socklen_t len;
 
-	if (strncmp(v, "smtp:", 5) != 0)
+	if (strncmp(v, "smtp:", 5) != 0 ||
+	    hostport_parse(v + 5, strlen(v + 5), 0, &ss, &len) < 0 ||
+	    !hostport_loopback(&ss) || len > sizeof(cf->reinject_addr))
 		return -1;
-	if (*h == '[') {
-		if ((port = strchr(h, ']')) == NULL || port[1] != ':')
-			return -1;
-		hl = (size_t)(port - h - 1);
-		h++;
-		port += 2;
-	} else {
-		if ((port = strrchr(h, ':')) == NULL)
-			return -1;
-		hl = (size_t)(port - h);
-		port++;
-	}
-	if (hl == 0 || hl >= sizeof(host) || *port == '\0')
-		return -1;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
-	ok = res->ai_addrlen <= sizeof(cf->reinject_addr) &&
-	    ((res->ai_family == AF_INET &&
-	    (ntohl(((struct sockaddr_in *)(void *)res->ai_addr)->sin_addr.s_addr) >> 24) == 127) ||
-	    (res->ai_family == AF_INET6 &&
-	    IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)(void *)res->ai_addr)->sin6_addr)));
-	if (ok) {
-		memcpy(&cf->reinject_addr, res->ai_addr, res->ai_addrlen);
-		cf->reinject_len = res->ai_addrlen;
-	}
-	freeaddrinfo(res);
-	return ok ? 0 : -1;
+	memcpy(&cf->reinject_addr, &ss, len);
+	cf->reinject_len = len;
+	return 0;
 }
 
 /* extension - note an EHLO keyword we pass parameters for */
@@ -378,7 +352,7 @@ smtpout_send(struct smtpout *so, const struct conf *cf,
 	if ((code = send_data(so, m, with_sigs, text, sizeof(text), why)) == 0)
 		goto lost;
 	if (so->atomic && code / 100 == 2)
-		resubmit_accepted();	/* deliver: the next hop has it now */
+		deadline_accepted();	/* deliver: the next hop has it now */
 	all(res, n, code, text);
 	return 0;
 lost:

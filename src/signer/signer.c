@@ -21,6 +21,7 @@
 #include "canon.h"
 #include "eol.h"
 #include "io.h"
+#include "keysel.h"
 #include "sign.h"
 #include "signer.h"
 #include "xmem.h"
@@ -66,8 +67,12 @@ form_end(struct form *f, struct buf *out)
 	wrap_end(&f->wrap, out);
 }
 
+/*
+ * signer_init - ready for one message; keys, when not NULL, is the
+ * process's cache of decoded keys (lmtp, sign -I): not configuration
+ */
 void
-signer_init(struct signed_msg *m, const struct conf *cf)
+signer_init(struct signed_msg *m, const struct conf *cf, struct keycache *keys)
 {
 	memset(m, 0, sizeof(*m));
 	spool_init(&m->spool, cf->tmpdir);
@@ -75,9 +80,10 @@ signer_init(struct signed_msg *m, const struct conf *cf)
 	buf_init(&m->sigs);
 	buf_init(&m->norm);
 	buf_init(&m->added);
+	m->keys = keys;
 	m->line_limit = cf->line_limit;
 	form_init(&m->form, m->line_limit);
-	bodyhash_init(&m->bh, cf->bcanon);
+	bodyhash_init(&m->bh, cf->sp.bcanon);
 }
 
 void
@@ -140,7 +146,7 @@ load_keys(struct signed_msg *m, const struct conf *cf, struct why *why)
 	size_t i;
 
 	for (i = 0; i < m->nsel; i++)
-		if (conf_sel_key(&m->sel[i], cf, why) < 0)
+		if (conf_sel_key(&m->sel[i], cf, m->keys, why) < 0)
 			return -1;
 	return 0;
 }
@@ -151,11 +157,19 @@ make_sigs(struct signed_msg *m, const struct conf *cf,
     const unsigned char bh[32], struct why *why)
 {
 	time_t t = cf->now ? cf->now : time(NULL);
+	struct signkey k;
 	size_t i;
 
-	for (i = 0; i < m->nsel; i++)
-		if (sign_field(&m->sigs, cf, &m->sel[i], &m->hdr, bh, t, why) < 0)
+	for (i = 0; i < m->nsel; i++) {
+		k.domain = m->sel[i].domain;
+		k.selector = m->sel[i].key->selector;
+		k.identity = m->sel[i].identity;
+		k.keyfile = m->sel[i].key->keyfile;
+		k.pkey = m->sel[i].pkey;
+		k.alg = m->sel[i].alg;
+		if (sign_field(&m->sigs, &cf->sp, &k, &m->hdr, bh, t, why) < 0)
 			return -1;
+	}
 	return 0;
 }
 

@@ -52,9 +52,11 @@ struct signed_msg {
 	int		 failed;	/* feed failed: reason in fail */
 	struct why	 refusal;
 	struct why	 fail;
+	struct keycache	*keys;		/* decoded keys kept by the process, or NULL */
 };
 
-void	signer_init(struct signed_msg *, const struct conf *);
+struct keycache;
+void	signer_init(struct signed_msg *, const struct conf *, struct keycache *);
 int	signer_run(struct signed_msg *, int, const struct conf *,
 	    struct why *);
 void	signer_feed(struct signed_msg *, const struct conf *, const char *,

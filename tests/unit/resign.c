@@ -18,7 +18,6 @@
 #include <openssl/pem.h>
 
 #include "canon.h"
-#include "conf.h"
 #include "header.h"
 #include "keys.h"
 #include "sign.h"
@@ -74,9 +73,8 @@ int
 main(int argc, char **argv)
 {
 	struct header h;
-	struct conf cf;
-	struct sigkey key;
-	struct sigsel sel;
+	struct signparams sp;
+	struct signkey key;
 	struct bodyhash bh;
 	struct why why;
 	struct buf b, field;
@@ -98,20 +96,20 @@ main(int argc, char **argv)
 		return 2;
 	buf_init(&field);
 	buf_add(&field, header_raw(&h, &h.f[i]), h.f[i].len);
-	conf_defaults(&cf);
+	memset(&sp, 0, sizeof(sp));
 	c = tagval(field.data, "c");
 	hl = tagval(field.data, "h");
 	theirs_b = tagval(field.data, "b");
 	theirs_bh = tagval(field.data, "bh");
 	if (c == NULL || hl == NULL || theirs_b == NULL || theirs_bh == NULL ||
-	    conf_set_canon(&cf, c) < 0)
+	    canon_parse(c, &sp.hcanon, &sp.bcanon) < 0)
 		return 2;
 	memset(&key, 0, sizeof(key));
 	key.keyfile = argv[2];
 	if ((key.pkey = loadkey(argv[2])) == NULL ||
 	    keys_alg(key.pkey, argv[2], &key.alg, &why) < 0)
 		return fprintf(stderr, "bad key\n"), 2;
-	bodyhash_init(&bh, cf.bcanon);
+	bodyhash_init(&bh, sp.bcanon);
 	bodyhash_update(&bh, buf + used, n - used);
 	bodyhash_final(&bh, dg);
 	EVP_EncodeBlock((unsigned char *)bh64, dg, 32);
@@ -120,11 +118,7 @@ main(int argc, char **argv)
 		if (bpos[0] == 'b' && bpos[1] == '=' && strchr("; \t\n", bpos[-1]))
 			break;
 	buf_init(&b);
-	memset(&sel, 0, sizeof(sel));
-	sel.key = &key;
-	sel.pkey = key.pkey;
-	sel.alg = key.alg;
-	if (sign_b(&b, &cf, &sel, &h, hl, field.data,
+	if (sign_b(&b, &sp, &key, &h, hl, field.data,
 	    (size_t)(bpos + 2 - field.data), &why) < 0)
 		return fprintf(stderr, "%s\n", why.text), 2;
 	printf("bh=%s %s\nb=%s %s\n", bh64, theirs_bh, b.data, theirs_b);
