@@ -48,7 +48,7 @@ atomic_temp(struct atomic_copy *c, const char *path, int fd,
 		return why_set(why, EX_SOFTWARE, "file name too long");
 	if ((c->t = mkstemp(c->tmp)) < 0)
 		return why_set(why, EX_CANTCREAT, "cannot create a temporary file "
-		    "beside it: %m");
+		    "beside it: %s", strerror(errno));
 	c->fd = fd;
 	c->st = *st;
 	c->sized = 0;
@@ -83,13 +83,13 @@ atomic_commit(struct atomic_copy *c, int now, struct why *why)
 			    "(%lu:%lu): sign it as root or as its owner",
 			    (unsigned long)c->st.st_uid, (unsigned long)c->st.st_gid);
 		else
-			why_set(why, EX_IOERR, "cannot write the signed copy: %m");
+			why_set(why, EX_IOERR, "cannot write the signed copy: %s", strerror(errno));
 		atomic_discard(c);
 		return -1;
 	}
 	if (fchmod(c->t, c->st.st_mode & 07777) < 0 || futimens(c->t, times) < 0 ||
 	    (now && fsync(c->t) < 0)) {
-		why_set(why, EX_IOERR, "cannot write the signed copy: %m");
+		why_set(why, EX_IOERR, "cannot write the signed copy: %s", strerror(errno));
 		atomic_discard(c);
 		return -1;
 	}
@@ -175,12 +175,12 @@ resize_name(const char *path, struct why *why)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return why_set(why, EX_IOERR, "signed, but cannot read it back: %m");
+		return why_set(why, EX_IOERR, "signed, but cannot read it back: %s", strerror(errno));
 	}
 	if (atomic_sized_name(path, st.st_size, vsize(fd, st.st_size), to,
 	    sizeof(to)) && strcmp(to, path) != 0 && rename(path, to) < 0) {
 		close(fd);
-		return why_set(why, EX_IOERR, "signed, but cannot rename it to %s: %m", to);
+		return why_set(why, EX_IOERR, "signed, but cannot rename it to %s: %s", to, strerror(errno));
 	}
 	close(fd);
 	return 0;
@@ -203,13 +203,13 @@ atomic_finish(struct atomic_copy *c, struct why *why)
 	}
 	if (close(c->t) < 0) {
 		c->t = -1;
-		why_set(why, EX_IOERR, "cannot write the signed copy: %m");
+		why_set(why, EX_IOERR, "cannot write the signed copy: %s", strerror(errno));
 		atomic_discard(c);
 		return -1;
 	}
 	c->t = -1;
 	if (rename(c->tmp, c->path) < 0) {
-		why_set(why, EX_IOERR, "cannot rename the signed copy over it: %m");
+		why_set(why, EX_IOERR, "cannot rename the signed copy over it: %s", strerror(errno));
 		(void)unlink(c->tmp);
 		return -1;
 	}

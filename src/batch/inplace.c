@@ -9,6 +9,7 @@
  * untouched. This file does not parse or sign messages, nor know how a
  * file is replaced; it decides which file, which copy, and when.
  */
+#include <errno.h>
 #include <sys/stat.h>
 
 #include <fcntl.h>
@@ -74,7 +75,7 @@ open_file(const char *path, struct stat *st, struct why *why)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return why_set(why, EX_NOINPUT, "cannot open: %m");
+		return why_set(why, EX_NOINPUT, "cannot open: %s", strerror(errno));
 	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		why_set(why, EX_NOINPUT, "not a regular file");
 		close(fd);

@@ -101,7 +101,7 @@ finish(struct mbox *b)
 	b->n++;
 	if (lseek(b->msg, 0, SEEK_SET) < 0 || (sig = memfd_create("dkimpipe",
 	    MFD_CLOEXEC)) < 0) {
-		why_set(&b->fail, EX_OSERR, "memory file: %m");
+		why_set(&b->fail, EX_OSERR, "memory file: %s", strerror(errno));
 		b->failed = 1;
 		close(b->msg);
 		b->msg = -1;
@@ -121,7 +121,7 @@ finish(struct mbox *b)
 		rc = requote(b->msg, b->out);
 	}
 	if (rc < 0) {
-		why_set(&b->fail, EX_IOERR, "cannot write the signed copy: %m");
+		why_set(&b->fail, EX_IOERR, "cannot write the signed copy: %s", strerror(errno));
 		b->failed = 1;
 	}
 	signer_free(&m);
@@ -140,25 +140,25 @@ split(struct mbox *b, int fd)
 	ssize_t n;
 
 	if ((in = reopen(fd, "r")) == NULL)
-		return why_set(&b->fail, EX_OSERR, "cannot read: %m");
+		return why_set(&b->fail, EX_OSERR, "cannot read: %s", strerror(errno));
 	while (!b->failed && (n = getline(&line, &cap, in)) > 0) {
 		if (n >= 5 && memcmp(line, "From ", 5) == 0) {
 			finish(b);
 			if (fwrite(line, 1, (size_t)n, b->out) != (size_t)n ||
 			    (b->msg = memfd_create("dkimpipe", MFD_CLOEXEC)) < 0) {
-				why_set(&b->fail, EX_IOERR, "cannot write: %m");
+				why_set(&b->fail, EX_IOERR, "cannot write: %s", strerror(errno));
 				b->failed = 1;
 			}
 			continue;
 		}
 		q = from_line(line, (size_t)n) ? 1 : 0;	/* unquote */
 		if (write(b->msg, line + q, (size_t)n - q) != n - (ssize_t)q) {
-			why_set(&b->fail, EX_IOERR, "memory file: %m");
+			why_set(&b->fail, EX_IOERR, "memory file: %s", strerror(errno));
 			b->failed = 1;
 		}
 	}
 	if (ferror(in) && !b->failed) {
-		why_set(&b->fail, EX_IOERR, "read error: %m");
+		why_set(&b->fail, EX_IOERR, "read error: %s", strerror(errno));
 		b->failed = 1;
 	}
 	if (!b->failed)
@@ -183,13 +183,13 @@ mbox_sign(const struct conf *cf, struct keycache *keys, const char *path,
 	if (atomic_temp(c, path, fd, st, why) < 0)
 		return -1;
 	if ((b.out = reopen(c->t, "w")) == NULL) {
-		why_set(why, EX_OSERR, "cannot write: %m");
+		why_set(why, EX_OSERR, "cannot write: %s", strerror(errno));
 		goto fail;
 	}
 	if (split(&b, fd) < 0 || fflush(b.out) == EOF) {
 		*why = b.fail;
 		if (why->text[0] == '\0')
-			why_set(why, EX_IOERR, "cannot write the signed copy: %m");
+			why_set(why, EX_IOERR, "cannot write the signed copy: %s", strerror(errno));
 		goto fail;
 	}
 	fclose(b.out);

@@ -6,6 +6,7 @@
  * kept, and every other byte goes through as it is. This file does not
  * open, write or replace files (inplace.c, mbox.c, atomic.c do).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -61,7 +62,7 @@ header_of(int fd, struct header *h, char *buf, size_t *rest, size_t *off,
 	*rest = *off = 0;
 	while (!h->done) {
 		if ((r = io_read(fd, buf, CHUNK)) < 0)
-			return why_set(why, EX_IOERR, "read error: %m");
+			return why_set(why, EX_IOERR, "read error: %s", strerror(errno));
 		if (r == 0)
 			break;
 		used = header_feed(h, buf, (size_t)r);
@@ -123,7 +124,7 @@ resign_fd(struct signed_msg *m, const struct conf *cf, int fd,
 	while ((r = io_read(fd, buf, CHUNK)) > 0)
 		signer_feed(m, cf, buf, (size_t)r);
 	if (r < 0) {
-		why_set(why, EX_IOERR, "read error: %m");
+		why_set(why, EX_IOERR, "read error: %s", strerror(errno));
 		goto out;
 	}
 	rc = signer_end(m, cf, why);

@@ -8,6 +8,7 @@
  * keysel.c's. It does no I/O except loading key files in
  * conf_load_keys().
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -131,31 +132,54 @@ conf_find_key(const struct conf *cf, const char *name)
 	return NULL;
 }
 
-/* conf_parse_time - "2026-12-01", "2026-12-01T08:00:00Z" or "@unixtime" */
+/* time_shape - "YYYY-MM-DD", optionally "THH:MM:SS", optionally "Z" */
+static int
+time_shape(const char *s)
+{
+	static const char date[] = "dddd-dd-dd", clock[] = "Tdd:dd:dd";
+	size_t i, n = strlen(s);
+
+	if (n > 0 && s[n - 1] == 'Z')
+		n--;
+	if (n != 10 && n != 19)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char want = i < 10 ? date[i] : clock[i - 10];
+
+		if (want == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != want)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * conf_parse_time - "2026-12-01", "2026-12-01T08:00:00Z" (UTC; the Z
+ * may go) or "@unixtime"; a date that does not exist (February 30,
+ * hour 24) or lies before 1970 is refused, not moved
+ */
 int
 conf_parse_time(const char *s, time_t *t)
 {
-	struct tm tm;
-	const char *end;
-	char *e;
+	struct tm tm, want;
+	const char *err;
 	long long v;
 
 	if (s[0] == '@') {
-		v = strtoll(s + 1, &e, 10);
-		if (*e != '\0' || e == s + 1 || v < 0)
+		v = strtonum(s + 1, 0, 253402300799LL, &err);
+		if (err != NULL || !isdigit((unsigned char)s[1]))
 			return -1;
 		*t = (time_t)v;
 		return 0;
 	}
 	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+	if (!time_shape(s) || strptime(s, strlen(s) >= 19 ? "%Y-%m-%dT%H:%M:%S" :
+	    "%Y-%m-%d", &tm) == NULL)
 		return -1;
-	if (*end == 'T' && (end = strptime(end + 1, "%H:%M:%S", &tm)) == NULL)
-		return -1;
-	if (*end == 'Z')
-		end++;
-	if (*end != '\0')
-		return -1;
-	*t = timegm(&tm);
+	want = tm;
+	if ((v = (long long)timegm(&tm)) < 0 || tm.tm_mday != want.tm_mday ||
+	    tm.tm_mon != want.tm_mon || tm.tm_hour != want.tm_hour ||
+	    tm.tm_min != want.tm_min || tm.tm_sec != want.tm_sec)
+		return -1;		/* timegm() moved it: no such time */
+	*t = (time_t)v;
 	return 0;
 }

@@ -68,20 +68,40 @@ sig_lookup(const struct conf *cf, const char *key, const char *domain,
 }
 
 /*
+ * parents - user@.parent, then .parent, for each parent domain of
+ * domain, nearest first (OpenDKIM's dkimf_apply_signtable order)
+ */
+static size_t
+parents(const struct conf *cf, const char *user, const char *domain,
+    struct sigsel *out, size_t n, size_t max)
+{
+	char key[600];
+	const char *d;
+
+	for (d = domain; (d = strchr(d, '.')) != NULL && (n == 0 || cf->multisig);
+	    d++) {
+		snprintf(key, sizeof(key), "%s@%s", user, d);
+		n = sig_lookup(cf, key, domain, out, n, max);
+		if (n == 0 || cf->multisig)
+			n = sig_lookup(cf, d, domain, out, n, max);
+	}
+	return n;
+}
+
+/*
  * plain_select - OpenDKIM's order for non-regex tables: user@host, host,
- * user@.parent for each parent domain, .parent for each, user@*, *.
- * Only the first match counts unless multiple_signatures is set.
+ * user@.parent and .parent for each parent domain, user@*, *. Only the
+ * first match counts unless multiple_signatures is set.
  */
 static size_t
 plain_select(const struct conf *cf, const char *addr, const char *domain,
     struct sigsel *out, size_t max)
 {
 	char key[600], user[512];
-	const char *d;
 	size_t n = 0, ulen = strcspn(addr, "@"), pass;
 
 	snprintf(user, sizeof(user), "%.*s", (int)ulen, addr);
-	for (pass = 0; pass < 6 && (n == 0 || cf->multisig); pass++) {
+	for (pass = 0; pass < 5 && (n == 0 || cf->multisig); pass++) {
 		switch (pass) {
 		case 0:
 			n = sig_lookup(cf, addr, domain, out, n, max);
@@ -90,19 +110,13 @@ plain_select(const struct conf *cf, const char *addr, const char *domain,
 			n = sig_lookup(cf, domain, domain, out, n, max);
 			break;
 		case 2:
-		case 3:
-			for (d = domain; (d = strchr(d, '.')) != NULL &&
-			    (n == 0 || cf->multisig); d++) {
-				snprintf(key, sizeof(key), "%s%s", pass == 2 ? user : "", pass == 2 ? "@" : "");
-				strlcat(key, d, sizeof(key));
-				n = sig_lookup(cf, key, domain, out, n, max);
-			}
+			n = parents(cf, user, domain, out, n, max);
 			break;
-		case 4:
+		case 3:
 			snprintf(key, sizeof(key), "%s@*", user);
 			n = sig_lookup(cf, key, domain, out, n, max);
 			break;
-		case 5:
+		case 4:
 			n = sig_lookup(cf, "*", domain, out, n, max);
 			break;
 		}

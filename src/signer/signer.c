@@ -12,6 +12,7 @@
  * This module does not decide exit codes or log; it reports an outcome
  * and a reason.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -269,7 +270,7 @@ signer_run(struct signed_msg *m, int fd, const struct conf *cf,
 		signer_feed(m, cf, chunk, (size_t)r);
 	free(chunk);
 	if (r < 0 && !m->failed) {
-		why_set(&m->fail, EX_IOERR, "cannot read message: %m");
+		why_set(&m->fail, EX_IOERR, "cannot read message: %s", strerror(errno));
 		m->failed = 1;
 	}
 	return signer_end(m, cf, why);
@@ -305,7 +306,7 @@ signer_each(struct signed_msg *m, spool_out out, void *arg, struct why *why)
 	int rc = 0;
 
 	if (m->added.len > 0 && out(arg, m->added.data, m->added.len) < 0)
-		return why_set(why, EX_IOERR, "write error: %m");
+		return why_set(why, EX_IOERR, "write error: %s", strerror(errno));
 	form_init(&e.form, m->line_limit);
 	buf_init(&e.out);
 	e.fn = out;
@@ -315,7 +316,7 @@ signer_each(struct signed_msg *m, spool_out out, void *arg, struct why *why)
 		buf_reset(&e.out);
 		form_end(&e.form, &e.out);
 		if (e.out.len > 0 && out(arg, e.out.data, e.out.len) < 0)
-			rc = why_set(why, EX_IOERR, "write error: %m");
+			rc = why_set(why, EX_IOERR, "write error: %s", strerror(errno));
 	}
 	buf_free(&e.out);
 	form_free(&e.form);
@@ -337,6 +338,6 @@ signer_write(struct signed_msg *m, int fd, int with_sigs, struct why *why)
 {
 	if (with_sigs && m->sigs.len > 0 &&
 	    io_write_all(fd, m->sigs.data, m->sigs.len) < 0)
-		return why_set(why, EX_IOERR, "write error: %m");
+		return why_set(why, EX_IOERR, "write error: %s", strerror(errno));
 	return signer_each(m, to_fd, &fd, why);
 }

@@ -54,8 +54,7 @@ static const struct tcase {
 	{ "@ trailing space", "@12 ", BAD, 0, NULL },
 	{ "@ hexadecimal", "@0x10", BAD, 0, NULL },
 	{ "@ decimal point", "@1.5", BAD, 0, NULL },
-	{ "@ more than a time_t holds", "@99999999999999999999", BAD, 0,
-	  "conf.c:181 strtoll overflow (ERANGE) not checked: LLONG_MAX accepted" },
+	{ "@ more than a time_t holds", "@99999999999999999999", BAD, 0, NULL },
 	/* empty and garbage */
 	{ "empty", "", BAD, 0, NULL },
 	{ "a word", "tomorrow", BAD, 0, NULL },
@@ -78,19 +77,14 @@ static const struct tcase {
 	{ "day 0", "2026-12-00", BAD, 0, NULL },
 	{ "hour 24", "2026-12-01T24:00:00Z", BAD, 0, NULL },
 	{ "minute 60", "2026-12-01T08:60:00Z", BAD, 0, NULL },
-	{ "February 30", "2026-02-30", BAD, 0,
-	  "conf.c:188,196 strptime checks %d as 1-31 only, timegm() makes it March 2" },
-	{ "February 29 of a common year", "2026-02-29", BAD, 0,
-	  "conf.c:188,196 accepted as March 1" },
-	{ "April 31", "2025-04-31", BAD, 0,
-	  "conf.c:188,196 accepted as May 1" },
+	{ "February 30", "2026-02-30", BAD, 0, NULL },
+	{ "February 29 of a common year", "2026-02-29", BAD, 0, NULL },
+	{ "April 31", "2025-04-31", BAD, 0, NULL },
 	{ "five-digit year", "12026-01-01", BAD, 0, NULL },
 	{ "negative year", "-2026-12-01", BAD, 0, NULL },
 	/* before the epoch: @ refuses negative times, dates must too */
-	{ "date before the epoch", "1969-12-31", BAD, 0,
-	  "conf.c:196 a negative time_t from a date is returned (\"@-1\" is refused)" },
-	{ "two-digit year is year 26", "26-12-01", BAD, 0,
-	  "conf.c:188 %Y takes \"26\" as 26 AD: a negative time_t" },
+	{ "date before the epoch", "1969-12-31", BAD, 0, NULL },
+	{ "two-digit year is year 26", "26-12-01", BAD, 0, NULL },
 };
 
 int
