@@ -19,7 +19,12 @@ zone_to_arg() {
 dns_start() {
 	local args
 	dns_stop "$1"
-	pkill -f "dnsmasq .*--port=$DNS_PORT" 2>/dev/null || true
+	# a server an earlier test left, in this network namespace only (other
+	# sandboxes may run theirs on the same port)
+	for p in $(pgrep -f "dnsmasq .*--port=$DNS_PORT"); do
+		[ "$(readlink "/proc/$p/ns/net")" = "$(readlink /proc/$$/ns/net)" ] &&
+		    kill "$p" 2>/dev/null
+	done
 	readarray -t args < "$2"
 	dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
 	    --port=$DNS_PORT --listen-address=127.0.0.1 --bind-interfaces \
