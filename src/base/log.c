@@ -254,6 +254,25 @@ log_usage(const char *fmt, ...)
 		syslog(LOG_ERR, "error: usage: %.*s", (int)strcspn(text, "\n"), text);
 }
 
+/*
+ * log_progress - a progress line for a terminal: on stderr only, over
+ * the last one ("\r"); last ends it with a newline
+ */
+void
+log_progress(int last, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!(log_targets & LOG_TO_STDERR))
+		return;
+	va_start(ap, fmt);
+	fputc('\r', stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (last)
+		fputc('\n', stderr);
+}
+
 /* log_fatal - report and exit with a sysexits code */
 void
 log_fatal(int status, const char *fmt, ...)

@@ -23,6 +23,8 @@ void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_fatal(int, const char *, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 void	log_usage(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_progress(int, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 void	log_sanitize(char *, const char *, size_t);
 
 #endif

@@ -202,10 +202,8 @@ progress(struct counts *c, int last)
 		return;
 	c->shown = now;
 	rate = now > c->start ? (double)c->done / (double)(now - c->start) : 0;
-	fprintf(stderr, "\r%zu/%zu files, %.0f/s, ETA %.0fs   ", c->done, c->total,
+	log_progress(last, "%zu/%zu files, %.0f/s, ETA %.0fs   ", c->done, c->total,
 	    rate, rate > 0 ? (double)(c->total - c->done) / rate : 0.0);
-	if (last)
-		fputc('\n', stderr);
 }
 
 /* gather - the workers' reports until all have ended */
@@ -262,8 +260,8 @@ batch_run(const struct conf *cf, const struct batch *b, int argc, char **argv)
 	while (wait(&status) > 0)
 		died += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 	if (!b->quiet)
-		fprintf(stderr, "dkimpipe: %zu signed, %zu unchanged (no key), "
-		    "%zu failed, of %zu files\n", c.signed_, c.unchanged, c.failed, c.total);
+		log_info("%zu signed, %zu unchanged (no key), %zu failed, of %zu files",
+		    c.signed_, c.unchanged, c.failed, c.total);
 	for (i = 0; (size_t)i < l.n; i++)
 		free(l.v[i]);
 	free(l.v);
