@@ -65,6 +65,7 @@ finish(int sig)
 	_exit(EX_TEMPFAIL);
 }
 
+/* on_signal - the one handler: the flags, then a one-shot run's end */
 static void
 on_signal(int sig)
 {

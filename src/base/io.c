@@ -7,9 +7,7 @@
  * deadline_expired() says so the loops here give up with ETIMEDOUT
  * instead of retrying. A signal that cuts a write short makes it return
  * the bytes written so far, so the flag is checked before every write
- * too. io_deadline, io_expired, io_on_term and io_terminated are the
- * deadline_* functions under the names the lmtp callers use; nothing
- * here keeps any state.
+ * too. Nothing here keeps any state.
  */
 #include <sys/stat.h>
 
@@ -18,33 +16,6 @@
 
 #include "deadline.h"
 #include "io.h"
-
-/* io_deadline - blocking I/O gives up after this many seconds; 0: never */
-void
-io_deadline(unsigned seconds)
-{
-	deadline_set(seconds);
-}
-
-/* io_expired - the deadline has passed, or SIGTERM came */
-int
-io_expired(void)
-{
-	return deadline_expired();
-}
-
-/* io_on_term - SIGTERM ends blocking I/O, and io_terminated() says so */
-void
-io_on_term(void)
-{
-	deadline_on_term();
-}
-
-int
-io_terminated(void)
-{
-	return deadline_terminated();
-}
 
 /* interrupted - EINTR: retry, unless the deadline has passed */
 static int

@@ -1,7 +1,7 @@
 /*
  * io - read and write whole buffers on file descriptors, retrying on
  * EINTR and short counts. No buffering, no policy. Once the deadline
- * (deadline.h; io_deadline is its name for the lmtp callers) has passed,
+ * (deadline.h) has passed,
  * blocking reads and writes fail with ETIMEDOUT instead of waiting on.
  */
 #ifndef IO_H
@@ -11,11 +11,7 @@
 
 ssize_t	io_read(int, void *, size_t);
 int	io_write_all(int, const void *, size_t);
-void	io_deadline(unsigned);
 struct stat;
 int	io_same_file(const struct stat *, const struct stat *);
-int	io_expired(void);
-void	io_on_term(void);
-int	io_terminated(void);
 
 #endif

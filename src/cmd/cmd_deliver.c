@@ -17,6 +17,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "cmds.h"
 #include "usage.h"
 #include "conf.h"
@@ -108,7 +109,7 @@ cmd_deliver(int argc, char **argv)
 	log_open(cf.log_to ? cf.log_to : LOG_TO_SYSLOG,
 	    log_postlog_socket(cf.postlog_socket), cf.postlog_command ?
 	    cf.postlog_command : POSTLOG_COMMAND);
-	resubmit_alarm(cf.timeout);
+	deadline_run((unsigned)cf.timeout);
 
 	signer_init(&m, &cf, NULL);
 	pass_origin(&m, &cf, client, sasl);

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "cmds.h"
 #include "usage.h"
 #include "conffile.h"
@@ -422,13 +423,13 @@ do_data(struct session *s)
 		    (long long)f.size, (long long)cf->size_limit);
 		pass_fail(&v, EX_DATAERR, "5.3.4", &why);
 	} else {
-		io_deadline((unsigned)cf->timeout);
+		deadline_set((unsigned)cf->timeout);
 		rc = signer_end(&m, cf, &why);
 		if (s->ident[0] == '\0')	/* no XFORWARD IDENT: sendmail(1) mail */
 			(void)received_qid(&m.hdr, s->ident, sizeof(s->ident));
 		envelope(s, &env);
 		pass_on(cf, &s->out, qid(s), &env, &m, rc, &why, &v);
-		io_deadline(0);
+		deadline_set(0);
 	}
 	signer_free(&m);
 	replies(s, &v);
@@ -496,7 +497,7 @@ session(struct session *s)
 
 	lmtp_reply(&s->io, "220 dkimpipe LMTP ready");
 	for (;;) {
-		if (io_terminated()) {
+		if (deadline_terminated()) {
 			log_info("terminated by SIGTERM; session ended");
 			break;
 		}
@@ -537,7 +538,7 @@ cmd_lmtp(int argc, char **argv)
 	log_open(to ? to : LOG_TO_SYSLOG, log_postlog_socket(s->live.cf.postlog_socket),
 	    s->live.cf.postlog_command ? s->live.cf.postlog_command : POSTLOG_COMMAND);
 	s->start = time(NULL);
-	io_on_term();
+	deadline_on_term();
 	smtpout_init(&s->out);
 	session(s);
 	smtpout_close(&s->out);

@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "io.h"
 #include "lmtp.h"
 
@@ -88,7 +89,7 @@ lmtp_wait(struct lmtp *l, int timeout)
 	p.events = POLLIN;
 	do
 		n = poll(&p, 1, timeout * 1000);
-	while (n < 0 && errno == EINTR && !io_expired());
+	while (n < 0 && errno == EINTR && !deadline_expired());
 	if (n < 0)
 		return LMTP_IOERR;
 	if (n == 0)

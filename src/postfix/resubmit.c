@@ -11,12 +11,12 @@
  * message in Postfix's queue. Any mode may call this.
  *
  * No signal handling and no state of its own: SIGALRM and SIGTERM are
- * deadline.c's. In a one-shot run (deliver: resubmit_alarm() is
+ * deadline.c's. In a one-shot run (deliver, after
  * deadline_run()) the running sendmail is the watched child from the
  * moment it exists (the signals are held across fork), and it is reaped
  * with them held, noting acceptance (exit 0 after the whole message)
  * before they can arrive again: the handler never sees it gone without
- * knowing its verdict. In long-lived modes (an io_deadline()) an expired
+ * knowing its verdict. In long-lived modes (a deadline_set()) an expired
  * deadline stops the writing; sendmail is killed and waited for, and only
  * its own exit status 0 counts.
  */
@@ -56,13 +56,6 @@ reap(pid_t pid, int *status, int whole)
 		deadline_accepted();
 	deadline_release(&old);
 	return rc;
-}
-
-/* resubmit_alarm - a one-shot run: at most this many seconds, and SIGTERM */
-void
-resubmit_alarm(int seconds)
-{
-	deadline_run((unsigned)seconds);
 }
 
 /* quiet - stdout to /dev/null, stderr to errfd (ours are the LMTP socket) */

@@ -1,6 +1,5 @@
 /*
  * resubmit - hand a message back to Postfix with sendmail -G -i.
- * resubmit_alarm() is deadline_run(), the one-shot run's time limit.
  */
 #ifndef RESUBMIT_H
 #define RESUBMIT_H
@@ -14,6 +13,5 @@
 
 int	resubmit(const struct conf *, const struct envelope *,
 	    struct signed_msg *, int, struct why *);
-void	resubmit_alarm(int);
 
 #endif
