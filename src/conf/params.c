@@ -385,13 +385,16 @@ params_raw_free(struct params_raw *r)
 void
 conf_defaults(struct conf *cf)
 {
-	struct params_ctx c = { cf, NULL, "defaults", 0, NULL };
+	struct params_ctx c;
 	struct diag d;
 	struct why why;
 	size_t i;
 
 	memset(cf, 0, sizeof(*cf));
 	diag_init(&d, &why, 0);
+	memset(&c, 0, sizeof(c));
+	c.cf = cf;
+	c.path = "defaults";
 	c.d = &d;
 	for (i = 0; i < params_count; i++) {
 		if (params[i].def != NULL)

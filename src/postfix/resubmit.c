@@ -264,8 +264,8 @@ resubmit(const struct conf *cf, const struct envelope *env,
     struct signed_msg *m, int with_sigs, struct why *why)
 {
 	struct why werr;
-	char said[200];
-	int in = -1, err = -1, status, wrote, rc;
+	char said[200] = "";
+	int in = -1, err = -1, status = 0, wrote, rc;
 	pid_t pid;
 
 	if ((pid = spawn(cf, env, &in, &err, why)) < 0)
