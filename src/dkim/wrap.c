@@ -69,22 +69,28 @@ body_text(struct wrap *w, const char *p, size_t n, struct buf *out)
 	}
 }
 
-/* body_run - the body: count the octets of each line */
+/*
+ * body_run - the body: count the octets of each line. Behind eol a CR
+ * only comes as part of a CRLF, so the line ends at each LF, and a CR
+ * before it (or at the very end of a piece) is the line ending's.
+ */
 static void
 body_run(struct wrap *w, const char *p, size_t n, struct buf *out)
 {
-	size_t i = 0, j;
+	const char *nl;
+	size_t i = 0, end, j;
 
 	while (i < n) {
-		for (j = i; j < n && p[j] != '\r' && p[j] != '\n'; j++)
-			continue;
+		nl = memchr(p + i, '\n', n - i);
+		end = nl != NULL ? (size_t)(nl - p) : n;
+		j = end > i && p[end - 1] == '\r' ? end - 1 : end;
 		body_text(w, p + i, j - i, out);
-		if (j == n)
+		buf_add(out, p + j, end - j);
+		if (nl == NULL)
 			break;
-		buf_addc(out, p[j]);
-		if (p[j] == '\n')
-			w->col = 0;
-		i = j + 1;
+		buf_addc(out, '\n');
+		w->col = 0;
+		i = end + 1;
 	}
 }
 
