@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@
 static int
 one_range(const char *s, struct netrange *r)
 {
-	char host[64], *slash, *end;
+	char host[64], *slash;
+	const char *err;
 	size_t max;
 	long bits;
 
@@ -45,8 +47,8 @@ one_range(const char *s, struct netrange *r)
 		return -1;
 	bits = (long)max;
 	if (slash != NULL) {
-		bits = strtol(slash, &end, 10);
-		if (*slash == '\0' || *end != '\0' || bits < 0 || bits > (long)max)
+		bits = (long)strtonum(slash, 0, (long long)max, &err);
+		if (!isdigit((unsigned char)*slash) || err != NULL)
 			return -1;
 	}
 	r->bits = (int)bits;

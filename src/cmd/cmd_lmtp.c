@@ -19,6 +19,9 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,14 +173,17 @@ mail_params(struct session *s, const char *params)
 {
 	char key[32], val[LMTP_LINE];
 	long long size;
-	char *end;
+	const char *err;
 	int r;
 
 	while ((r = lmtp_param(&params, key, sizeof(key), val, sizeof(val))) > 0) {
 		if (strcmp(key, "SIZE") == 0) {
-			size = strtoll(val, &end, 10);
-			if (*val == '\0' || *end != '\0' || size < 0)
+			size = strtonum(val, 0, LLONG_MAX, &err);
+			if (!isdigit((unsigned char)val[0]) ||
+			    (err != NULL && errno != ERANGE))
 				return "501 5.5.4 bad SIZE parameter";
+			if (err != NULL)	/* more digits than a long long: huge */
+				size = LLONG_MAX;
 			if (s->live.cf.size_limit > 0 && size > s->live.cf.size_limit)
 				return "552 5.3.4 message size exceeds the limit";
 		} else if (strcmp(key, "BODY") == 0) {

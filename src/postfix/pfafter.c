@@ -19,6 +19,7 @@
  * content filter's, and an LMTP client that no routing parameter names
  * (dkimlmtp, which feeds the signer).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,7 +466,8 @@ static const struct client_check {
 static void
 limit_text(const struct after *a, const char *v, char *out, size_t size)
 {
-	unsigned long pf = strtoul(v, NULL, 10);
+	const char *err;
+	unsigned long long pf = (unsigned long long)strtonum(v, 0, LLONG_MAX, &err);
 	size_t ours = a->cf->line_limit;
 
 	if (pf != 0 && (ours == 0 || pf < ours))
@@ -484,6 +486,8 @@ static int
 client_bad(const struct after *a, const struct client_check *ck,
     const char *v)
 {
+	const char *err;
+
 	switch (ck->bad) {
 	case SET:
 		return v[0] != '\0';
@@ -491,7 +495,7 @@ client_bad(const struct after *a, const struct client_check *ck,
 		return strcasecmp(v, "no") == 0;
 	case LIMIT:
 		return v[0] != '\0' && v[strspn(v, "0123456789")] == '\0' &&
-		    strtoul(v, NULL, 10) != a->cf->line_limit;
+		    strtonum(v, 0, LLONG_MAX, &err) != (long long)a->cf->line_limit;
 	}
 	return 0;
 }
