@@ -31,6 +31,7 @@ static const struct {
 	{ "dnsrecord", cmd_dnsrecord },
 	{ "verify", cmd_verify },
 	{ "testkey", cmd_testkey },
+	{ "setup", cmd_setup },
 };
 
 /*

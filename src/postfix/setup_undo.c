@@ -1,0 +1,259 @@
+/*
+ * setup_undo - "dkimpipe setup --undo": main.cf and master.cf back to what
+ * they were before the first setup. A file nothing else changed since the
+ * last setup gets its old bytes back; in one that was changed, only the
+ * settings setup owns go back to their old values (with postconf), and the
+ * lines that differ from what setup left are shown. The tables setup wrote
+ * in Postfix's directory are removed, Postfix is reloaded, and the mail
+ * queued for the signer (a content_filter record naming dkimsign or
+ * dkimlmtp) is requeued with postsuper -r, which drops that record, so it
+ * is delivered once, unsigned. Keys and dkimpipe.conf stay.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "runcmd.h"
+#include "setup_apply.h"
+#include "setup_undo.h"
+#include "wholefile.h"
+#include "xmem.h"
+
+#define POSTQUEUE	"/usr/sbin/postqueue"
+#define POSTCAT		"/usr/sbin/postcat"
+#define POSTSUPER	"/usr/sbin/postsuper"
+
+/* has_line - does text hold line (len bytes, no newline) as a whole line? */
+static int
+has_line(const struct buf *text, const char *line, size_t len)
+{
+	const char *p = text->data, *end = text->data + text->len, *nl;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) == len && memcmp(p, line, len) == 0)
+			return 1;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* show_missing - each line of a that b lacks, after mark */
+static void
+show_missing(const struct buf *a, const struct buf *b, const char *name,
+    const char *mark)
+{
+	const char *p = a->data, *end = a->data + a->len, *nl;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (!has_line(b, p, (size_t)(nl - p)))
+			printf("%s: %s %.*s\n", name, mark, (int)(nl - p), p);
+		p = nl + 1;
+	}
+}
+
+/* show_diff - the lines of a file that differ from what setup left */
+static void
+show_diff(const char *confdir, const char *name)
+{
+	char cur[4096], done[4096];
+	struct buf a, b;
+	struct why why;
+
+	snprintf(cur, sizeof(cur), "%s/%s", confdir, name);
+	snprintf(done, sizeof(done), "%s/%s.done", SETUP_STATE_DIR, name);
+	buf_init(&a);
+	buf_init(&b);
+	if (wholefile_read(cur, &a, &why) == 0 && wholefile_read(done, &b, &why) == 0) {
+		printf("%s was changed since dkimpipe setup; only its own settings "
+		    "go back. Lines that differ (+ now, - as setup left it):\n", name);
+		show_missing(&a, &b, name, "+");
+		show_missing(&b, &a, name, "-");
+	}
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* restore_bytes - the file exactly as it was before the first setup */
+static int
+restore_bytes(const char *confdir, const char *name, int dryrun, struct why *why)
+{
+	char cur[4096], orig[4096];
+	struct stat st;
+	struct buf b;
+	int r;
+
+	snprintf(cur, sizeof(cur), "%s/%s", confdir, name);
+	snprintf(orig, sizeof(orig), "%s/%s", SETUP_STATE_ORIG, name);
+	printf("restore %s from %s\n", cur, orig);
+	if (dryrun)
+		return 0;
+	if (stat(cur, &st) < 0)
+		return why_set(why, EX_IOERR, "%s: %s", cur, strerror(errno)), -1;
+	buf_init(&b);
+	r = wholefile_read(orig, &b, why) < 0 ? -1 :
+	    wholefile_write(cur, b.data, b.len, st.st_mode & 07777, st.st_uid,
+	    st.st_gid, why);
+	buf_free(&b);
+	return r;
+}
+
+/* restore_file - one of main.cf and master.cf back as it was */
+static int
+restore_file(const char *confdir, const struct setup_owned *o, int main_cf,
+    int dryrun, struct why *why)
+{
+	const char *name = main_cf ? "main.cf" : "master.cf";
+	struct setup_changes c;
+	struct setup_plan none;
+	int r;
+
+	if (setup_state_unchanged(confdir, name))
+		return restore_bytes(confdir, name, dryrun, why);
+	show_diff(confdir, name);
+	memset(&c, 0, sizeof(c));
+	memset(&none, 0, sizeof(none));
+	if ((r = setup_restore(&c, o, SETUP_STATE_ORIG, main_cf, why)) == 0) {
+		setup_show(&c, &none);
+		if (!dryrun)
+			r = setup_apply(&c, &none, why);
+	}
+	setup_changes_free(&c);
+	return r;
+}
+
+/* remove_files - the tables setup wrote */
+static int
+remove_files(const struct setup_owned *o, int dryrun, struct why *why)
+{
+	size_t i;
+
+	for (i = 0; i < o->nfiles; i++) {
+		if (access(o->files[i], F_OK) < 0)
+			continue;
+		printf("rm %s\n", o->files[i]);
+		if (!dryrun && unlink(o->files[i]) < 0)
+			return why_set(why, EX_IOERR, "%s: %s", o->files[i],
+			    strerror(errno)), -1;
+	}
+	return 0;
+}
+
+/* for_signer - is the message id queued with the signer as its content filter? */
+static int
+for_signer(const char *id)
+{
+	const char *argv[] = { POSTCAT, "-e", "-q", id, NULL };
+	struct buf out;
+	const char *p;
+	int yes = 0;
+
+	buf_init(&out);
+	if (runcmd(argv, &out, NULL, 0) == 0) {
+		buf_addc(&out, '\0');
+		for (p = out.data; (p = strstr(p, "content_filter: ")) != NULL; p++) {
+			p += 16;
+			if (strncmp(p, "dkimsign:", 9) == 0 || strncmp(p, "dkimlmtp:", 9) == 0)
+				yes = 1;
+		}
+	}
+	buf_free(&out);
+	return yes;
+}
+
+/* next_id - the next "queue_id" of postqueue -j's output after *p, in id */
+static int
+next_id(const char **p, char *id, size_t size)
+{
+	const char *q;
+	size_t n;
+
+	if ((q = strstr(*p, "\"queue_id\": \"")) == NULL)
+		return 0;
+	q += 13;
+	n = strspn(q, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+	if (n == 0 || n >= size || q[n] != '"')
+		return 0;
+	memcpy(id, q, n);
+	id[n] = '\0';
+	*p = q + n;
+	return 1;
+}
+
+/*
+ * setup_requeue - requeue every message waiting for the signer: postsuper
+ * -r drops its content_filter record, and the filter-free Postfix delivers
+ * it once, unsigned. Returns how many, or -1 and why.
+ */
+int
+setup_requeue(int dryrun, struct why *why)
+{
+	const char *list[] = { POSTQUEUE, "-j", NULL };
+	const char *requeue[] = { POSTSUPER, "-r", NULL, NULL };
+	const char *p;
+	struct buf out;
+	char id[64];
+	int n = 0;
+
+	buf_init(&out);
+	if (runcmd(list, &out, NULL, 0) != 0) {
+		buf_free(&out);
+		return why_set(why, EX_UNAVAILABLE, "postqueue -j failed"), -1;
+	}
+	buf_addc(&out, '\0');
+	for (p = out.data; next_id(&p, id, sizeof(id)); ) {
+		if (!for_signer(id))
+			continue;
+		requeue[2] = id;
+		if (setup_command(requeue, dryrun, why) < 0) {
+			buf_free(&out);
+			return -1;
+		}
+		n++;
+	}
+	buf_free(&out);
+	return n;
+}
+
+/*
+ * setup_undo - undo what setup did to the instance in confdir: 0 (also
+ * when there was nothing to undo), or -1 and why
+ */
+int
+setup_undo(const char *confdir, int dryrun, struct why *why)
+{
+	const char *reload[] = { "/usr/sbin/postfix", "reload", NULL };
+	struct setup_owned o;
+	int r, n;
+
+	if ((r = setup_state_load(&o, why)) <= 0) {
+		if (r == 0)
+			printf("dkimpipe setup --undo: no set-up to undo\n");
+		return r;
+	}
+	r = -1;
+	if (restore_file(confdir, &o, 1, dryrun, why) < 0 ||
+	    restore_file(confdir, &o, 0, dryrun, why) < 0 ||
+	    remove_files(&o, dryrun, why) < 0 ||
+	    setup_command(reload, dryrun, why) < 0 ||
+	    (n = setup_requeue(dryrun, why)) < 0)
+		goto out;
+	if (!dryrun && setup_state_forget(why) < 0)
+		goto out;
+	printf("dkimpipe setup --undo: Postfix no longer signs; %d queued "
+	    "message%s requeued; keys and dkimpipe.conf kept\n", n, n == 1 ? "" : "s");
+	r = 0;
+out:
+	setup_owned_free(&o);
+	return r;
+}
