@@ -1,11 +1,12 @@
 # dkimpipe - plain GNU make. Targets: all install check demo bench
-# bench-postfix fuzz asan clean.
+# bench-postfix fuzz asan deb clean.
 
 PREFIX	?= /usr/local
 DESTDIR	?=
 SBINDIR	 = $(PREFIX)/sbin
 MANDIR	 = $(PREFIX)/share/man
-VERSION	 = 0.1
+# The version has one source: the first line of debian/changelog.
+VERSION	:= $(or $(shell head -n 1 debian/changelog 2>/dev/null | cut -d' ' -f2 | tr -d '()'),unknown)
 
 CC	?= cc
 PKGS	 = libcrypto libbsd-overlay
@@ -14,9 +15,13 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lb
 
 WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wcast-qual -Wformat=2 -Werror
-HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+# dpkg-buildflags' CFLAGS, CPPFLAGS and LDFLAGS (exported by dh, or set in
+# the environment) come first and are kept; these are added to them, and
+# -D_FORTIFY_SOURCE only when those flags do not choose a level.
+HARDEN	:= $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2) \
+	   -fstack-protector-strong -fPIE
 OPT	?= -O2 -g
-CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) \
+CFLAGS	+= $(CPPFLAGS) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) \
 	   $(INCS) $(PKG_CFLAGS) -DVERSION='"$(VERSION)"'
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 LDLIBS	+= $(PKG_LIBS)
@@ -37,11 +42,40 @@ dkimpipe: $(OBJS)
 src/%.o: src/%.c $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# "dkimpipe version" prints VERSION
+src/cmd/main.o: $(wildcard debian/changelog)
+
 install: dkimpipe
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 dkimpipe $(DESTDIR)$(SBINDIR)/dkimpipe
-	install -m 644 man/dkimpipe.8 $(DESTDIR)$(MANDIR)/man8/dkimpipe.8
-	install -m 644 man/dkimpipe.conf.5 $(DESTDIR)$(MANDIR)/man5/dkimpipe.conf.5
+	sed 's/^\.Os.*/.Os dkimpipe $(VERSION)/' man/dkimpipe.8 > $(DESTDIR)$(MANDIR)/man8/dkimpipe.8
+	sed 's/^\.Os.*/.Os dkimpipe $(VERSION)/' man/dkimpipe.conf.5 > $(DESTDIR)$(MANDIR)/man5/dkimpipe.conf.5
+	chmod 644 $(DESTDIR)$(MANDIR)/man8/dkimpipe.8 $(DESTDIR)$(MANDIR)/man5/dkimpipe.conf.5
+
+# A Debian package (debian/, debhelper): dpkg-buildpackage runs in a
+# temporary copy of the tree, which only gets the .deb back, in DEBDIR.
+# DEB_VERSION_OVERRIDE=V builds version V (a changelog entry added in the
+# copy only), for upgrade tests.
+DEBDIR	?= .
+DEB_TREE = Makefile README.md debian examples man scripts src
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+	    { echo "make deb: needs dpkg-dev and debhelper (make deps)" >&2; exit 1; }
+	@set -e; tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/dkimpipe-deb.XXXXXX"); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir "$$tmp/dkimpipe"; \
+	tar -cf - --exclude='*.o' $(DEB_TREE) | tar -xf - -C "$$tmp/dkimpipe"; \
+	if [ -n "$(DEB_VERSION_OVERRIDE)" ]; then \
+		{ printf 'dkimpipe (%s) UNRELEASED; urgency=medium\n\n  * Test build.\n\n -- %s  %s\n\n' \
+		    "$(DEB_VERSION_OVERRIDE)" \
+		    "$$(sed -n 's/^ -- \(.*>\)  .*/\1/p' debian/changelog | head -n 1)" \
+		    "$$(date -R)"; cat debian/changelog; } > "$$tmp/dkimpipe/debian/changelog"; \
+	fi; \
+	(cd "$$tmp/dkimpipe" && DEB_BUILD_OPTIONS="noddebs $${DEB_BUILD_OPTIONS-}" \
+	    dpkg-buildpackage -us -uc -b -Jauto); \
+	mkdir -p "$(DEBDIR)"; \
+	cp "$$tmp"/dkimpipe_*.deb "$(DEBDIR)/"; \
+	for f in "$$tmp"/dkimpipe_*.deb; do echo "make deb: $(DEBDIR)/$${f##*/}"; done
 
 deps:
 	sh scripts/install-deps.sh
@@ -79,8 +113,9 @@ asan: dkimpipe-asan
 clean:
 	rm -f dkimpipe dkimpipe-asan src/*/*.o tests/unit/*.bin tests/fuzz/fuzz_[a-z]*[a-z]
 	rm -rf tests/fuzz/obj tests/fuzz/work
+	rm -f dkimpipe_*.deb
 
-.PHONY: all install deps demo check bench bench-postfix lint asan clean
+.PHONY: all install deps demo check bench bench-postfix lint asan deb clean
 
 # Test drivers linked with the signer's own objects (tests/unit/*.c).
 UNIT_OBJS = $(filter-out src/cmd/main.o,$(OBJS))

@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config libssl-dev libbsd-dev openssl bats time
 python3 python3-dkim python3-nacl python3-dnspython libmail-dkim-perl libnet-dns-perl
 opendkim opendkim-tools postfix dnsmasq-base faketime valgrind procps strace
-clang libclang-rt-14-dev clang-tools-14 cppcheck"
+clang libclang-rt-14-dev clang-tools-14 cppcheck
+dpkg-dev debhelper lintian"
 
 missing=""
 for p in $PKGS; do

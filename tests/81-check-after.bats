@@ -41,6 +41,9 @@ teardown() {
 check() {
 	run runuser -u dkimpipe -- /usr/local/sbin/dkimpipe check
 	echo "$output"
+	# where the log lines go is 84-check-path.bats's business (no syslog
+	# daemon in the sandbox)
+	output=$(grep -v '^dkimpipe: \(warning: \)\{0,1\}logs: ' <<< "$output")
 }
 
 # warned PARAM [TOTAL] - check passed (exit 0) with TOTAL warnings

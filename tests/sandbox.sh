@@ -6,7 +6,8 @@
 # directories are mounted over /etc/postfix (seeded with a copy of the
 # package's files), /var/spool/postfix, /var/lib/postfix, the second
 # instance's /etc/postfix-out, /var/spool/postfix-out and
-# /var/lib/postfix-out (empty), /etc/dkimpipe and /usr/local/sbin, and
+# /var/lib/postfix-out (empty), /etc/dkimpipe, /var/lib/dkimpipe (setup's
+# state) and /usr/local/sbin, and
 # the network is a loopback interface of its
 # own. The tests' Postfix instance lives and dies in there; the host's
 # Postfix, if any, keeps running with its configuration and queue
@@ -25,7 +26,7 @@ fi
 
 # fingerprint - the host files the tests must leave alone
 fingerprint() {
-	for d in /etc/postfix /etc/postfix-out /etc/dkimpipe; do
+	for d in /etc/postfix /etc/postfix-out /etc/dkimpipe /var/lib/dkimpipe; do
 		[ -d "$d" ] && find "$d" -xdev -printf '%p %m %u %g %s %T@\n' 2>/dev/null
 		[ -d "$d" ] && find "$d" -xdev -type f -exec sha256sum {} + 2>/dev/null
 	done
@@ -67,14 +68,14 @@ shift
 
 S=$(mktemp -d /tmp/dkimpipe-sandbox.XXXXXX)
 chmod 755 "$S"
-mkdir -p "$S/etc-postfix" "$S/spool" "$S/lib" "$S/etc-dkimpipe" "$S/sbin" "$S/home" \
+mkdir -p "$S/etc-postfix" "$S/spool" "$S/lib" "$S/etc-dkimpipe" "$S/sbin" "$S/home" "$S/lib-dkimpipe" \
     "$S/etc-postfix-out" "$S/spool-out" "$S/lib-out"
 [ -d /etc/postfix ] && cp -a /etc/postfix/. "$S/etc-postfix/"
 chown dkimtest "$S/home"
 chown postfix:postfix "$S/lib" 2>/dev/null
 # mountpoints that a host without them lacks are made and removed again
 made=""
-for m in /etc/postfix /var/spool/postfix /var/lib/postfix /etc/dkimpipe /usr/local/sbin \
+for m in /etc/postfix /var/spool/postfix /var/lib/postfix /etc/dkimpipe /var/lib/dkimpipe /usr/local/sbin \
     /etc/postfix-out /var/spool/postfix-out /var/lib/postfix-out; do
 	[ -d "$m" ] || { mkdir -p "$m" && made="$made $m"; }
 done
@@ -85,6 +86,7 @@ mount --bind "$S/etc-postfix" /etc/postfix &&
     mount --bind "$S/spool-out" /var/spool/postfix-out &&
     mount --bind "$S/lib-out" /var/lib/postfix-out &&
     mount --bind "$S/etc-dkimpipe" /etc/dkimpipe &&
+    mount --bind "$S/lib-dkimpipe" /var/lib/dkimpipe &&
     mount --bind "$S/sbin" /usr/local/sbin &&
     mount --bind "$S/home" "$(getent passwd dkimtest | cut -d: -f6)" &&
     ip link set lo up || { echo "sandbox: cannot set up the namespaces" >&2; exit 1; }
@@ -99,7 +101,7 @@ for p in /proc/[0-9]*; do
 	[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] && kill -9 "${p#/proc/}" 2>/dev/null
 done
 sleep 0.2
-umount /etc/postfix /var/spool/postfix /var/lib/postfix /etc/dkimpipe \
+umount /etc/postfix /var/spool/postfix /var/lib/postfix /etc/dkimpipe /var/lib/dkimpipe \
     /etc/postfix-out /var/spool/postfix-out /var/lib/postfix-out /usr/local/sbin "$(getent passwd dkimtest | cut -d: -f6)" 2>/dev/null
 for m in $made; do rmdir "$m" 2>/dev/null; done
 rm -rf "$S"

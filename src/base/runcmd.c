@@ -28,7 +28,7 @@ child(const char *const argv[], int out, int err)
 
 	for (n = 0; argv[n] != NULL; n++)
 		;
-	if ((a = calloc(n + 1, sizeof(*a))) == NULL)
+	if (n == 0 || (a = calloc(n + 1, sizeof(*a))) == NULL)
 		_exit(127);
 	for (n = 0; argv[n] != NULL; n++)
 		if ((a[n] = strdup(argv[n])) == NULL)

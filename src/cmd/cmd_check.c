@@ -2,9 +2,11 @@
  * cmd_check - "dkimpipe check": validate the configuration file, the
  * OpenDKIM tables and every key (readable, PEM, RSA >= 1024 bits or
  * Ed25519, safe file mode), like "postfix check". Prints every problem
- * with its file and line; exits EX_CONFIG if there was any. Postfix
- * settings that would change a signed message after the signer
- * (pfafter) are warnings only.
+ * with its file and line (a parameter given twice too); exits EX_CONFIG
+ * if there was any. Postfix settings that would change a signed message
+ * after the signer (pfafter) are warnings only; the path around the
+ * signer (pfpath: the re-injection smtpd and its instance, the key for
+ * Postfix's notices, where the log lines go) has both.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "log.h"
 #include "pfafter.h"
 #include "pfcheck.h"
+#include "pfpath.h"
 #include "usage.h"
 
 /* check_keys - load each key once, reporting every failure */
@@ -99,7 +102,7 @@ cmd_check(int argc, char **argv)
 	}
 	conf_defaults(&cf);
 	diag_init(&d, &why, 1);
-	(void)conffile_read(&cf, cfpath, &d);
+	(void)conffile_check(&cf, cfpath, &d);
 	check_keys(&cf, &d);
 	if (access(cf.sendmail_path, X_OK) < 0)
 		diag(&d, EX_CONFIG, "sendmail_path %s is not executable",
@@ -108,6 +111,7 @@ cmd_check(int argc, char **argv)
 		diag(&d, EX_CONFIG, "tmpdir %s is not writable", cf.tmpdir);
 	pfcheck(&cf, &d);
 	pfafter(&cf);
+	pfpath(&cf, &d);
 	if (d.count == 0)
 		check_rotation(&cf, time(NULL));
 	if (d.count == 0)

@@ -10,6 +10,10 @@
  * form (domain, selector, keyfile) or OpenDKIM's keytable and
  * signingtable (read by table.c). Keys themselves are loaded only when a
  * message needs them.
+ *
+ * A parameter given twice: the signer takes the last value, as Postfix
+ * does in main.cf; conffile_check() (dkimpipe check) also reports it as
+ * "FILE:LINE: NAME given twice (first at line N)".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,9 +27,27 @@
 #include "table.h"
 #include "xmem.h"
 
+/*
+ * twice - with first (check), report a parameter given before; first[i]
+ * is the line of params[i]'s first occurrence
+ */
+static void
+twice(struct params_ctx *c, size_t *first, const char *name)
+{
+	const struct param *p;
+
+	if (first == NULL || (p = params_find(name)) == NULL)
+		return;
+	if (first[p - params] != 0)
+		diag(c->d, EX_CONFIG, "%s:%zu: %s given twice (first at line %zu)",
+		    c->path, c->lineno, name, first[p - params]);
+	else
+		first[p - params] = c->lineno;
+}
+
 /* entry - split one logical line into name and value */
 static void
-entry(struct params_ctx *c, char *s)
+entry(struct params_ctx *c, size_t *first, char *s)
 {
 	char *eq, *name, *v, *end;
 
@@ -50,6 +72,7 @@ entry(struct params_ctx *c, char *s)
 		diag(c->d, EX_CONFIG, "%s:%zu: bad parameter name", c->path, c->lineno);
 		return;
 	}
+	twice(c, first, name);
 	(void)params_set(c, name, v);
 }
 
@@ -99,9 +122,9 @@ keysource(struct params_ctx *c)
 		    "or keytable and signingtable", c->path);
 }
 
-/* conffile_read - read the file; 0, or -1 when any problem was found */
-int
-conffile_read(struct conf *cf, const char *path, struct diag *d)
+/* read_conf - read the file (first: see twice); 0, or -1 on any problem */
+static int
+read_conf(struct conf *cf, const char *path, struct diag *d, size_t *first)
 {
 	struct params_raw raw;
 	struct params_ctx c = { cf, &raw, path, 0, d };
@@ -131,7 +154,7 @@ conffile_read(struct conf *cf, const char *path, struct diag *d)
 			size_t here = c.lineno;
 
 			c.lineno = start;
-			entry(&c, logical.data);
+			entry(&c, first, logical.data);
 			c.lineno = here;
 		}
 		buf_reset(&logical);
@@ -140,11 +163,33 @@ conffile_read(struct conf *cf, const char *path, struct diag *d)
 	}
 	if (logical.len > 0) {
 		c.lineno = start;
-		entry(&c, logical.data);
+		entry(&c, first, logical.data);
 	}
 	fclose(fp);
 	buf_free(&logical);
 	keysource(&c);
 	params_raw_free(&raw);
 	return d->count > 0 ? -1 : 0;
+}
+
+/* conffile_read - read the file; 0, or -1 when any problem was found */
+int
+conffile_read(struct conf *cf, const char *path, struct diag *d)
+{
+	return read_conf(cf, path, d, NULL);
+}
+
+/*
+ * conffile_check - conffile_read, also reporting each parameter given
+ * twice (dkimpipe check; the signer itself takes the last value)
+ */
+int
+conffile_check(struct conf *cf, const char *path, struct diag *d)
+{
+	size_t *first = xcalloc(params_count, sizeof(*first));
+	int rc;
+
+	rc = read_conf(cf, path, d, first);
+	free(first);
+	return rc;
 }

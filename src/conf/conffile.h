@@ -10,5 +10,6 @@
 #define CONF_DEFAULT_PATH	"/etc/dkimpipe/dkimpipe.conf"
 
 int	conffile_read(struct conf *, const char *, struct diag *);
+int	conffile_check(struct conf *, const char *, struct diag *);
 
 #endif

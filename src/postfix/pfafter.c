@@ -107,22 +107,6 @@ param(const struct after *a, const char *svc, const char *name, char *out,
 	(void)dump_get(a->main, name, out, size);
 }
 
-/* has_word - is word in a list separated by commas or white space */
-static int
-has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word), len;
-	const char *p = list;
-
-	while (*(p += strspn(p, ", \t")) != '\0') {
-		len = strcspn(p, ", \t");
-		if (len == n && strncasecmp(p, word, n) == 0)
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
 /* oversigned - is a header field name in dkimpipe's oversign_headers */
 static int
 oversigned(const struct conf *cf, const char *name)
@@ -262,7 +246,7 @@ check_content(const struct after *a)
 	char list[2048] = "";
 	size_t i;
 
-	if (has_word(a->opts, "no_header_body_checks"))
+	if (postconf_has_word(a->opts, "no_header_body_checks"))
 		return;
 	param(a, a->clean, names[0], hc, sizeof(hc), where, sizeof(where));
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -285,7 +269,7 @@ check_milters(const struct after *a)
 {
 	char v[PFAFTER_VALUE], where[PFAFTER_WHERE], list[2048] = "";
 
-	if (has_word(a->opts, "no_milters"))
+	if (postconf_has_word(a->opts, "no_milters"))
 		return;
 	if (a->cf->reinject != NULL) {
 		param(a, a->rcv, "smtpd_milters", v, sizeof(v), where, sizeof(where));
@@ -368,7 +352,7 @@ check_maps(const struct after *a)
 	char list[2048] = "";
 	size_t i;
 
-	if (a->rewriter[0] == '\0' || has_word(a->opts, "no_address_mappings"))
+	if (a->rewriter[0] == '\0' || postconf_has_word(a->opts, "no_address_mappings"))
 		return;
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		param(a, a->clean, maps[i][1], cl, sizeof(cl), where, sizeof(where));

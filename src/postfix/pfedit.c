@@ -51,7 +51,6 @@ pfedit_get(const char *dir, enum pfkind kind, const char *key, struct buf *val,
 	const char *argv[8];
 	char err[512];
 	size_t n = 0;
-	int status;
 
 	argv[n++] = POSTCONF;
 	if (dir != NULL) {
@@ -64,7 +63,7 @@ pfedit_get(const char *dir, enum pfkind kind, const char *key, struct buf *val,
 	argv[n++] = key;
 	argv[n] = NULL;
 	buf_reset(val);
-	if ((status = runcmd(argv, val, err, sizeof(err))) != 0)
+	if (runcmd(argv, val, err, sizeof(err)) != 0)
 		return why_set(why, EX_CONFIG, "postconf %s %s: %s", read_opt[kind],
 		    key, err[0] != '\0' ? err : "failed"), -1;
 	if (val->len == 0)

@@ -5,65 +5,60 @@
  * answer. Used by check to catch a set-up that would loop; it decides
  * nothing itself.
  */
-#include <sys/wait.h>
-
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
-#include "io.h"
+#include "buf.h"
 #include "postconf.h"
-#include "xmem.h"
+#include "runcmd.h"
 
 /*
- * run - what argv[0] prints (its first line only, unless all), in out:
+ * run_args - what a[0] prints when run with the arguments that follow it
+ * (up to six, the list ending at a NULL): its first line only, unless
+ * all, in out (nothing kept when out is NULL); 0 when it exits 0, else -1
+ */
+static int
+run_args(const char *const a[7], char *out, size_t size, int all)
+{
+	const char *argv[8];
+	struct buf b;
+	size_t n;
+	int i, rc;
+
+	memset(argv, 0, sizeof(argv));	/* argv ends at the first NULL */
+	for (i = 0; i < 7 && a[i] != NULL; i++)
+		argv[i] = a[i];
+	if (access(argv[0], X_OK) < 0)
+		return -1;
+	buf_init(&b);
+	rc = runcmd(argv, &b, NULL, 0) == 0 ? 0 : -1;
+	if (out != NULL && size > 0) {
+		n = b.len < size - 1 ? b.len : size - 1;
+		if (n > 0)
+			memcpy(out, b.data, n);
+		out[n] = '\0';
+		if (!all)
+			out[strcspn(out, "\n")] = '\0';
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/*
+ * run_cmd - what a0 prints (its first line only, unless all), in out:
  * 0, or -1 on failure
  */
 static int
 run_cmd(const char *a0, const char *a1, const char *a2, const char *a3,
     char *out, size_t size, int all)
 {
-	char *argv[5];
-	int fds[2], status, i;
-	ssize_t n, got = 0;
-	pid_t pid;
+	const char *a[7] = { a0, a1, a2, a2 != NULL ? a3 : NULL, NULL, NULL, NULL };
 
-	if (size == 0 || access(a0, X_OK) < 0 || pipe(fds) < 0)
+	if (size == 0)
 		return -1;
-	memset(argv, 0, sizeof(argv));	/* argv ends at the first NULL */
-	argv[0] = xstrdup(a0);
-	argv[1] = xstrdup(a1);
-	if (a2 != NULL) {
-		argv[2] = xstrdup(a2);
-		if (a3 != NULL)
-			argv[3] = xstrdup(a3);
-	}
-	if ((pid = fork()) == 0) {
-		close(fds[0]);
-		if (dup2(fds[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		close(STDERR_FILENO);
-		execv(a0, argv);
-		_exit(127);
-	}
-	for (i = 0; i < 4; i++)
-		free(argv[i]);
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		return -1;
-	}
-	while ((size_t)got + 1 < size &&
-	    (n = io_read(fds[0], out + got, size - 1 - (size_t)got)) > 0)
-		got += n;
-	close(fds[0]);
-	out[got] = '\0';
-	if (!all)
-		out[strcspn(out, "\n")] = '\0';
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
-		return -1;
-	return 0;
+	return run_args(a, out, size, all);
 }
 
 static int
@@ -109,4 +104,63 @@ int
 postmap_query(const char *key, const char *map, char *out, size_t size)
 {
 	return run(POSTMAP_PATH, "-q", key, map, out, size);
+}
+
+/*
+ * postconf_dir_all - all that "postconf -c DIR OPTION" prints, for the
+ * instance whose configuration is in DIR
+ */
+int
+postconf_dir_all(const char *dir, const char *option, char *out, size_t size)
+{
+	const char *a[7] = { POSTCONF_PATH, "-c", dir, option, NULL, NULL, NULL };
+
+	return run_args(a, out, size, 1);
+}
+
+/* postconf_dir_param - a main.cf value of the instance in DIR, $names expanded */
+int
+postconf_dir_param(const char *dir, const char *name, char *out, size_t size)
+{
+	const char *a[7] = { POSTCONF_PATH, "-c", dir, "-hx", name, NULL, NULL };
+
+	return run_args(a, out, size, 0);
+}
+
+/* postmulti_list - "postmulti -l -a": one line per instance */
+int
+postmulti_list(char *out, size_t size)
+{
+	const char *a[7] = { POSTMULTI_PATH, "-l", "-a", NULL, NULL, NULL, NULL };
+
+	return run_args(a, out, size, 1);
+}
+
+/* postmulti_status - "postmulti -i NAME -p status": 0 when it runs, else -1 */
+int
+postmulti_status(const char *name)
+{
+	const char *a[7] = { POSTMULTI_PATH, "-i", name, "-p", "status", NULL,
+	    NULL };
+
+	return run_args(a, NULL, 0, 0);
+}
+
+/*
+ * postconf_has_word - is word in a Postfix list (words separated by
+ * commas or white space), compared without case
+ */
+int
+postconf_has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word), len;
+	const char *p = list;
+
+	while (*(p += strspn(p, ", \t")) != '\0') {
+		len = strcspn(p, ", \t");
+		if (len == n && strncasecmp(p, word, n) == 0)
+			return 1;
+		p += len;
+	}
+	return 0;
 }

@@ -9,11 +9,18 @@
 
 #define POSTCONF_PATH	"/usr/sbin/postconf"
 #define POSTMAP_PATH	"/usr/sbin/postmap"
+#define POSTMULTI_PATH	"/usr/sbin/postmulti"
 
 int	postconf_service(const char *, char *, size_t);
 int	postconf_all(const char *, char *, size_t);
 int	postconf_param(const char *, char *, size_t);
 int	postconf_master(const char *, char *, size_t);
 int	postmap_query(const char *, const char *, char *, size_t);
+int	postconf_dir_all(const char *, const char *, char *, size_t);
+int	postconf_dir_param(const char *, const char *, char *, size_t);
+int	postmulti_list(char *, size_t);
+int	postmulti_status(const char *);
+
+int	postconf_has_word(const char *, const char *);
 
 #endif

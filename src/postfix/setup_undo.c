@@ -27,6 +27,7 @@
 #define POSTQUEUE	"/usr/sbin/postqueue"
 #define POSTCAT		"/usr/sbin/postcat"
 #define POSTSUPER	"/usr/sbin/postsuper"
+#define POSTKICK	"/usr/sbin/postkick"
 
 /* has_line - does text hold line (len bytes, no newline) as a whole line? */
 static int
@@ -200,6 +201,7 @@ setup_requeue(int dryrun, struct why *why)
 {
 	const char *list[] = { POSTQUEUE, "-j", NULL };
 	const char *requeue[] = { POSTSUPER, "-r", NULL, NULL };
+	const char *wake[] = { POSTKICK, "public", "pickup", "W", NULL };
 	const char *p;
 	struct buf out;
 	char id[64];
@@ -222,6 +224,8 @@ setup_requeue(int dryrun, struct why *why)
 		n++;
 	}
 	buf_free(&out);
+	if (n > 0 && setup_command(wake, dryrun, why) < 0)
+		return -1;	/* pickup looks at maildrop only once a minute */
 	return n;
 }
 

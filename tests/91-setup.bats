@@ -1,0 +1,293 @@
+#!/usr/bin/env bats
+# dkimpipe setup and setup --undo on a real Postfix, from Debian's stock
+# main.cf (main.cf.debian plus the site's own lines) and master.cf
+# (master.cf.dist): after "dkimpipe setup example.com" mail over 587,
+# over 25 from a listed client, with sendmail(1) as root and as a user,
+# and Postfix's own bounces arrive once, signed, and verify with all
+# three independent verifiers; mail from an unlisted client arrives once,
+# unsigned. A second run changes nothing, --dry-run and every refusal
+# change nothing, and --undo returns main.cf and master.cf byte for byte
+# and delivers, once and unsigned, the mail that waited for the signer.
+
+load helper
+load lib/postfix-env
+
+DP=/usr/local/sbin/dkimpipe
+
+setup_file() {
+	export W=$BATS_FILE_TMPDIR
+	pf_sandboxed || skip "needs root and tests/sandbox.sh (make check)"
+	postfix stop >/dev/null 2>&1 || true
+	postsuper -d ALL >/dev/null 2>&1 || true
+	rm -rf ~dkimtest/Maildir /etc/dkimpipe/* /var/lib/dkimpipe/setup
+	install -m 755 "$TOP/dkimpipe" $DP
+	# setup makes postlog(1) set-gid with dpkg-statoverride for pipe(8):
+	# on private copies, never on the host's
+	mkdir -p "$W/dpkg"
+	cp -a /var/lib/dpkg/. "$W/dpkg/"
+	cp -p /usr/sbin/postlog "$W/postlog"
+	mount --bind "$W/dpkg" /var/lib/dpkg
+	mount --bind "$W/postlog" /usr/sbin/postlog
+	cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
+	cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
+	cat >> /etc/postfix/main.cf <<-EOF
+	myhostname = mx.example.com
+	mydestination = localhost, mx.example.com
+	inet_interfaces = 127.0.0.1
+	inet_protocols = ipv4
+	mynetworks = 127.0.0.1/32
+	relayhost = [127.0.0.1]:$SINK_PORT
+	smtp_dns_support_level = disabled
+	alias_maps =
+	alias_database =
+	home_mailbox = Maildir/
+	maillog_file = $PF_LOG
+	delay_warning_time = 0
+	queue_run_delay = 300s
+	minimal_backoff_time = 300s
+	EOF
+	cp /etc/postfix/main.cf "$W/main.stock"
+	cp /etc/postfix/master.cf "$W/master.stock"
+	: > "$PF_LOG"
+	mkdir -p /var/spool/postfix/etc
+	for f in localtime hosts services resolv.conf nsswitch.conf; do
+		[ -e /etc/$f ] && cp /etc/$f /var/spool/postfix/etc/
+	done
+	postfix start >/dev/null 2>&1
+	mkdir -p "$W/sink"
+	$PY "$LIB/smtp-sink.py" $SINK_PORT "$W/sink" 3>&- &
+	echo $! > "$W/sink.pid"
+	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
+}
+
+teardown_file() {
+	pf_teardown "$W"
+	umount /usr/sbin/postlog /var/lib/dpkg 2>/dev/null || true
+}
+
+# state - a fingerprint of everything setup may change
+state() {
+	find /etc/postfix /etc/dkimpipe /var/lib/dkimpipe -type f -print0 2>/dev/null |
+	    sort -z | xargs -0 sha256sum
+	stat -c '%n %a %U %G' /usr/sbin/postlog
+}
+
+# keys_txt - the public records of the keys setup made, for the verifiers
+keys_txt() {
+	local f sel dom
+	: > "$W/keys.txt"
+	for f in /etc/dkimpipe/keys/*/*.private; do
+		sel=$(basename "$f" .private)
+		dom=$(basename "$(dirname "$f")")
+		if openssl pkey -in "$f" -noout -text 2>/dev/null | grep -q ED25519; then
+			printf '%s._domainkey.%s v=DKIM1; k=ed25519; p=%s\n' "$sel" "$dom" \
+			    "$(openssl pkey -in "$f" -pubout -outform DER | tail -c 32 | base64 -w0)"
+		else
+			printf '%s._domainkey.%s v=DKIM1; k=rsa; p=%s\n' "$sel" "$dom" \
+			    "$(openssl pkey -in "$f" -pubout -outform DER | base64 -w0)"
+		fi >> "$W/keys.txt"
+	done
+}
+
+# verified FILE - signed for example.com, and all three verifiers agree
+verified() {
+	[ "$(signatures "$1" | grep -c 'd=example.com;')" -ge 1 ] || { echo "unsigned: $1"; return 1; }
+	$PY "$LIB/verify-dkimpy.py" --smtp "$W/keys.txt" "$1" || return 1
+	sh "$LIB/verify-opendkim.sh" "$W/keys.txt" "$1" || return 1
+	perl "$LIB/verify-maildkim.pl" "$W/keys.txt" "$1" || return 1
+}
+
+# arrives_once SUBJECT - the one copy at the sink with that subject
+arrives_once() {
+	SUBJ=$1
+	wait_for eval '[ -n "$(grep -lE "^Subject: $SUBJ[[:space:]]*\$" "$W"/sink/*.eml 2>/dev/null)" ]' ||
+	    { echo "no copy of $SUBJ" >&2; return 1; }
+	wait_for queue_empty
+	sleep 1
+	n=$(grep -lE "^Subject: $SUBJ[[:space:]]*\$" "$W"/sink/*.eml | wc -l)
+	[ "$n" -eq 1 ] || { echo "$n copies of $SUBJ" >&2; return 1; }
+	grep -lE "^Subject: $SUBJ[[:space:]]*\$" "$W"/sink/*.eml
+}
+
+msg() {	# msg SUBJECT - a message from alice@example.com to bob@example.org
+	printf 'From: Alice <alice@example.com>\nTo: Bob <bob@example.org>\nSubject: %s\nDate: %s\nMessage-ID: <%s.%s@example.com>\n\nHello Bob.\n' \
+	    "$1" "$(date -R)" "$1" "$$" > "$W/m.eml"
+}
+
+# every_path MODE - the mail of every path, each once, signed where it must be
+every_path() {
+	local m=$1 f
+	msg "$m 587"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/m.eml"
+	f=$(arrives_once "$m 587")
+	verified "$f"
+	msg "$m 25 listed"
+	$PY "$LIB/smtp-send.py" 25 127.0.0.1 alice@example.com bob@example.org "$W/m.eml"
+	f=$(arrives_once "$m 25 listed")
+	verified "$f"
+	# from outside: only to a local recipient, never signed
+	n0=$(maildir_count)
+	msg "$m 25 unlisted"
+	$PY "$LIB/smtp-send.py" 25 127.0.0.2 alice@example.com dkimtest@mx.example.com "$W/m.eml"
+	wait_for eval '[ "$(maildir_count)" -gt "$n0" ]'
+	wait_for queue_empty
+	sleep 1
+	[ "$(maildir_count)" -eq $((n0 + 1)) ]
+	f=$(ls -t ~dkimtest/Maildir/new/* | head -n 1)
+	grep -q "^Subject: $m 25 unlisted" "$f"
+	[ "$(signatures "$f" | wc -l)" -eq 0 ]
+	msg "$m sendmail root"
+	/usr/sbin/sendmail -f alice@example.com bob@example.org < "$W/m.eml"
+	f=$(arrives_once "$m sendmail root")
+	verified "$f"
+	msg "$m sendmail user"
+	chmod 644 "$W/m.eml"
+	runuser -u dkimtest -- /usr/sbin/sendmail -f alice@example.com bob@example.org < "$W/m.eml"
+	f=$(arrives_once "$m sendmail user")
+	verified "$f"
+	# a bounce Postfix writes, for a local sender: signed for myorigin
+	n0=$(maildir_count)
+	printf 'From: dkimtest@example.com\nTo: reject5@example.org\nSubject: %s bounce\n\nx\n' "$m" > "$W/b.eml"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 dkimtest@mx.example.com reject5@example.org "$W/b.eml"
+	wait_for eval '[ "$(maildir_count)" -gt "$n0" ]'
+	wait_for queue_empty
+	sleep 1
+	[ "$(maildir_count)" -eq $((n0 + 1)) ]
+	f=$(ls -t ~dkimtest/Maildir/new/* | head -n 1)
+	grep -q '^From: Mail Delivery System <MAILER-DAEMON@example.com>' "$f"
+	verified "$f"
+	! grep -q 'loop\|hop count exceeded' "$PF_LOG" || false
+}
+
+@test "setup --dry-run shows the postconf commands and files, and changes nothing" {
+	state > "$W/before"
+	run $DP setup --dry-run example.com
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"postconf -P pickup/unix/content_filter=dkimlmtp:unix:private/dkimspawn"* ]]
+	[[ "$output" == *"postconf -M 'dkimspawn/unix=dkimspawn unix - n n - 20 spawn user=dkimpipe:postdrop argv=$DP lmtp'"* ]]
+	[[ "$output" == *"write /etc/dkimpipe/dkimpipe.conf"* ]]
+	[[ "$output" == *"dry run, nothing changed"* ]]
+	state | diff "$W/before" -
+}
+
+@test "setup refuses, with one line and changing nothing: not root, not a domain, a content filter, a broken master.cf, Postfix stopped" {
+	state > "$W/before"
+	refused() {	# refused TEXT CMD... - exits non-zero, one line naming TEXT
+		local text=$1
+		shift
+		run "$@"
+		echo "$output"
+		[ "$status" -ne 0 ] && [ "$status" -ne 127 ] && [ "${#lines[@]}" -eq 1 ] &&
+		    [[ "$output" == *"dkimpipe: error: setup: $text"* ]] ||
+		    { echo "not refused as expected: $*"; return 1; }
+	}
+	refused "must be run as root" runuser -u dkimtest -- $DP setup example.com
+	refused "localhost is not a domain name" $DP setup localhost
+	refused "ex_ample.com is not a domain name" $DP setup ex_ample.com
+	postconf -e content_filter=amavis:[127.0.0.1]:10024
+	state > "$W/before.cf"
+	refused "main.cf has content_filter = amavis:[127.0.0.1]:10024: sign behind that filter instead" $DP setup example.com
+	state | diff "$W/before.cf" -
+	cp "$W/main.stock" /etc/postfix/main.cf
+	postconf -P smtp/inet/content_filter=amavis:[127.0.0.1]:10024
+	state > "$W/before.cf"
+	refused "smtp/inet already has content_filter = amavis:[127.0.0.1]:10024" $DP setup example.com
+	state | diff "$W/before.cf" -
+	cp "$W/master.stock" /etc/postfix/master.cf
+	echo 'bogus line' >> /etc/postfix/master.cf
+	refused "cannot parse master.cf" $DP setup example.com
+	cp "$W/master.stock" /etc/postfix/master.cf
+	refused "the sendmail path needs --reinject smtp" $DP setup --reinject sendmail example.com
+	postfix stop >/dev/null 2>&1
+	refused "Postfix is not running" $DP setup example.com
+	postfix start >/dev/null 2>&1
+	state | diff "$W/before" -
+}
+
+@test "setup example.com (spawn(8), SMTP re-injection): keys, records, check clean" {
+	# as the README writes it
+	[ "$(command -v dkimpipe)" = $DP ]
+	run dkimpipe setup example.com
+	echo "$output"
+	[ "$status" -eq 0 ]
+	sel=$(date +%Y%m)
+	[[ "$output" == *"$sel._domainkey	IN	TXT"* ]]
+	[[ "$output" == *"runuser -u dkimpipe -- dkimpipe testkey"* ]]
+	[ "$(stat -c '%a %U' /etc/dkimpipe/keys/example.com/$sel.private)" = "600 dkimpipe" ]
+	grep -qx 'reinject = smtp:\[127.0.0.1\]:10026' /etc/dkimpipe/dkimpipe.conf
+	grep -qx 'log_to = postlog' /etc/dkimpipe/dkimpipe.conf
+	[ "$(postconf -h myorigin)" = example.com ]
+	# as the README says: as root, judged as the master.cf entry runs it
+	run dkimpipe check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *warning* ]]
+	# and as spawn(8) runs it: user dkimpipe, group postdrop
+	run setpriv --reuid=dkimpipe --regid=postdrop --clear-groups -- $DP check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *warning* ]]
+	keys_txt
+	sleep 1
+}
+
+@test "spawn(8): a second setup changes nothing" {
+	state > "$W/before"
+	run $DP setup example.com
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to change"* ]]
+	[[ "$output" != *postconf* ]]
+	state | diff "$W/before" -
+}
+
+@test "spawn(8): every path delivered once, signed where it must be, verified by OpenDKIM, dkimpy and Mail::DKIM" {
+	every_path spawn
+	grep -q 'postfix/dkimlmtp/lmtp.*relay=.*dkimspawn.*status=sent' "$PF_LOG"
+	# the signer's own lines reach Postfix's maillog_file
+	grep -q 'dkimpipe.*signed, from=<alice@example.com>' "$PF_LOG"
+}
+
+@test "setup --mode pipe changes only what differs, and signs every path with pipe(8)" {
+	run $DP setup --mode pipe example.com
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"postconf -M 'dkimsign/unix="* ]]
+	[[ "$output" == *"postconf -MX dkimspawn/unix"* ]]
+	[[ "$output" != *"keygen"* ]]
+	[[ "$output" != *"submission/inet="*"syslog_name"*"content_filter=dkimlmtp"* ]]
+	run runuser -u dkimpipe -- $DP check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c '%a %G' /usr/sbin/postlog)" = "2755 postdrop" ]
+	sleep 1
+	every_path pipe
+	grep -q 'relay=dkimsign.*status=sent' "$PF_LOG"
+}
+
+@test "setup --undo after mail waited for the signer: main.cf and master.cf as before, the mail delivered once, unsigned" {
+	k=$(ls /etc/dkimpipe/keys/example.com/*.private)
+	chmod 000 "$k"
+	chown root "$k"
+	msg "waits for the signer"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/m.eml"
+	wait_for eval 'postqueue -j | grep -q deferred'
+	run dkimpipe setup --undo
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 queued message requeued"* ]]
+	cmp "$W/main.stock" /etc/postfix/main.cf
+	cmp "$W/master.stock" /etc/postfix/master.cf
+	[ ! -e /etc/postfix/dkimpipe_clients.cidr ]
+	[ "$(stat -c '%a %G' /usr/sbin/postlog)" = "755 root" ]
+	# keys and dkimpipe.conf kept
+	[ -f "$k" ]
+	[ -f /etc/dkimpipe/dkimpipe.conf ]
+	f=$(arrives_once "waits for the signer") || { tail -n 30 "$PF_LOG"; postqueue -p; false; }
+	[ "$(signatures "$f" | wc -l)" -eq 0 ]
+	[ -z "$(postqueue -j)" ]
+	run $DP setup --undo
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no set-up to undo"* ]]
+}
