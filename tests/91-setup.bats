@@ -217,7 +217,10 @@ every_path() {
 	[ "$(stat -c '%a %U' /etc/dkimpipe/keys/example.com/$sel.private)" = "600 dkimpipe" ]
 	grep -qx 'reinject = smtp:\[127.0.0.1\]:10026' /etc/dkimpipe/dkimpipe.conf
 	grep -qx 'log_to = postlog' /etc/dkimpipe/dkimpipe.conf
-	[ "$(postconf -h myorigin)" = example.com ]
+	# notices are qualified with a signing domain by their own
+	# trivial-rewrite; main.cf's myorigin, for all other mail, stays
+	[ "$(postconf -h -P rewrite-notices/unix/myorigin)" = example.com ]
+	[ "$(postconf -n myorigin)" = "" ]
 	# as the README says: as root, judged as the master.cf entry runs it
 	run dkimpipe check
 	echo "$output"
@@ -254,7 +257,9 @@ every_path() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"postconf -M 'dkimsign/unix="* ]]
-	[[ "$output" == *"postconf -MX dkimspawn/unix"* ]]
+	# the spawn(8) services stay (mail queued for them must find them)
+	[[ "$output" != *"-MX dkimspawn/unix"* ]]
+	[ -n "$(postconf -M dkimspawn/unix)" ]
 	[[ "$output" != *"keygen"* ]]
 	[[ "$output" != *"submission/inet="*"syslog_name"*"content_filter=dkimlmtp"* ]]
 	run runuser -u dkimpipe -- $DP check
@@ -290,4 +295,42 @@ every_path() {
 	run $DP setup --undo
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"no set-up to undo"* ]]
+}
+
+@test "setup --undo after the admin changed main.cf: only setup's own settings go back, the admin's line stays and is shown" {
+	run dkimpipe setup example.com
+	echo "$output"
+	[ "$status" -eq 0 ]
+	postconf -e 'smtpd_banner = $myhostname ESMTP ours'
+	run dkimpipe setup --undo
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"main.cf was changed since dkimpipe setup"* ]]
+	[[ "$output" == *'main.cf: + smtpd_banner = $myhostname ESMTP ours'* ]]
+	[[ "$output" == *"postconf -X disable_mime_output_conversion"* ]]
+	# main.cf: the stock file with the admin's change, nothing of setup's
+	sed 's/^smtpd_banner = .*/smtpd_banner = $myhostname ESMTP ours/' "$W/main.stock" |
+	    diff - /etc/postfix/main.cf
+	# master.cf was not changed by anyone else: byte for byte
+	cmp "$W/master.stock" /etc/postfix/master.cf
+	[ -z "$(postqueue -j)" ]
+}
+
+@test "setup keeps the admin's smtpd_data_restrictions, reads myorigin from the file it names, and undo gives those files back" {
+	printf 'example.com\n' > /etc/postfix/mailname
+	postconf -e 'smtpd_data_restrictions = reject_unauth_pipelining' 'myorigin = /etc/postfix/mailname'
+	cp /etc/postfix/main.cf "$W/main.admin"
+	run dkimpipe setup example.com
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(postconf -h -P smtp/inet/smtpd_data_restrictions)" = "check_client_access,cidr:/etc/postfix/dkimpipe_clients.cidr,reject_unauth_pipelining" ]
+	# myorigin names example.com already: no rewrite service of its own
+	[ -z "$(postconf -M rewrite-notices/unix)" ]
+	run dkimpipe check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run dkimpipe setup --undo
+	[ "$status" -eq 0 ]
+	cmp "$W/main.admin" /etc/postfix/main.cf
+	cmp "$W/master.stock" /etc/postfix/master.cf
 }

@@ -189,7 +189,7 @@ installed() {
 @test "remove: binary gone, conffile and keys kept, prerm without setup state does nothing" {
 	installed "$BATS_TEST_TMPDIR/r"
 	root_sh 'dkimpipe keygen -t ed25519 -d example.com -s rm1 -D /etc/dkimpipe/keys >/dev/null'
-	run in_root test -e /var/lib/dkimpipe/setup/master.cf.done
+	run in_root test -e /var/lib/dkimpipe/setup/owned
 	[ "$status" -ne 0 ]
 	before=$(root_state)
 	run in_root dpkg -r dkimpipe

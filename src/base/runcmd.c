@@ -1,8 +1,9 @@
 /*
  * runcmd - run a program with an argv array (execv, never a shell; stdin
- * is /dev/null) and collect its stdout (up to RUNCMD_OUT_MAX bytes; the
- * rest is read and dropped) and the first line of its stderr. Returns its
- * exit status, or -1 when it could not be run or died of a signal. For
+ * is /dev/null) and collect its stdout (up to RUNCMD_OUT_MAX bytes: more
+ * is a failure, never a cut answer) and the first line of its stderr.
+ * Returns its exit status, or -1 when it could not be run, died of a
+ * signal, or printed too much. For
  * the administrative commands (setup, check), not for the mail path:
  * resubmission has its own process handling with deadlines.
  */
@@ -38,14 +39,21 @@ child(const char *const argv[], int out, int err)
 	    dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
 	    dup2(err, STDERR_FILENO) < 0)
 		_exit(127);
+	if (null > STDERR_FILENO)
+		close(null);
+	if (out > STDERR_FILENO)
+		close(out);
+	if (err > STDERR_FILENO)
+		close(err);
 	execv(a[0], a);
 	_exit(127);
 }
 
-/* drain - read both pipes to their end, keeping what fits */
-static void
+/* drain - read both pipes to their end, keeping what fits: 0, or -1 if stdout did not */
+static int
 drain(int out, int err, struct buf *b, char *etext, size_t esize)
 {
+	int cut = 0;
 	struct pollfd p[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
 	char chunk[8192];
 	size_t elen = 0;
@@ -64,8 +72,12 @@ drain(int out, int err, struct buf *b, char *etext, size_t esize)
 			if ((n = io_read(p[i].fd, chunk, sizeof(chunk))) <= 0) {
 				close(p[i].fd);
 				p[i].fd = -1;
-			} else if (i == 0 && b != NULL && b->len + (size_t)n <= RUNCMD_OUT_MAX)
-				buf_add(b, chunk, (size_t)n);
+			} else if (i == 0 && b != NULL) {
+				if (cut || b->len + (size_t)n > RUNCMD_OUT_MAX)
+					cut = 1;	/* never a spliced answer */
+				else
+					buf_add(b, chunk, (size_t)n);
+			}
 			else if (i == 1 && elen + 1 < esize) {
 				if ((size_t)n > esize - 1 - elen)
 					n = (ssize_t)(esize - 1 - elen);
@@ -82,6 +94,7 @@ drain(int out, int err, struct buf *b, char *etext, size_t esize)
 		etext[elen] = '\0';
 		etext[strcspn(etext, "\n")] = '\0';
 	}
+	return cut ? -1 : 0;
 }
 
 /*
@@ -91,7 +104,7 @@ drain(int out, int err, struct buf *b, char *etext, size_t esize)
 int
 runcmd(const char *const argv[], struct buf *out, char *err, size_t esize)
 {
-	int o[2], e[2], status;
+	int o[2], e[2], status, cut;
 	pid_t pid;
 
 	if (esize > 0)
@@ -115,10 +128,12 @@ runcmd(const char *const argv[], struct buf *out, char *err, size_t esize)
 		close(e[0]);
 		return -1;
 	}
-	drain(o[0], e[0], out, err, esize);
+	cut = drain(o[0], e[0], out, err, esize);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
+	if (cut < 0)
+		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

@@ -193,18 +193,23 @@ preflight(struct args *a, struct why *why)
 	struct buf v;
 	char err[512];
 	ssize_t n;
-	int i;
+	int i, j;
 
 	if (geteuid() != 0)
 		return why_set(why, EX_NOPERM, "must be run as root");
 	if (access("/usr/sbin/postconf", X_OK) < 0)
 		return why_set(why, EX_UNAVAILABLE, "Postfix is not installed "
 		    "(no /usr/sbin/postconf)");
-	for (i = 0; i < a->ndomains; i++)
+	for (i = 0; i < a->ndomains; i++) {
 		if (!is_domain(a->domains[i]))
 			return why_set(why, EX_USAGE, "%s is not a domain name",
 			    a->domains[i]);
-	if (runcmd(master, NULL, err, sizeof(err)) != 0 || err[0] != '\0')
+		for (j = 0; j < i; j++)
+			if (strcmp(a->domains[i], a->domains[j]) == 0)
+				return why_set(why, EX_USAGE, "%s is given twice",
+				    a->domains[i]);
+	}
+	if (runcmd(master, NULL, err, sizeof(err)) != 0)
 		return why_set(why, EX_CONFIG, "cannot parse master.cf: %s",
 		    err[0] != '\0' ? err : "postconf -M failed");
 	if (runcmd(status, NULL, err, sizeof(err)) != 0)
@@ -384,6 +389,8 @@ make_keys(struct args *a, const struct passwd *pw, struct why *why)
 	int own = a->o.postlog && a->o.mode == SETUP_SPAWN;	/* group is postdrop */
 	size_t i;
 
+	if (mkdir("/etc/dkimpipe", 0755) < 0 && errno != EEXIST)
+		return why_set(why, EX_CANTCREAT, "/etc/dkimpipe: %s", strerror(errno));
 	if (key_dir(KEYS_DIR, pw, own, why) != 0)
 		return -1;
 	for (i = 0; i < a->nkeys; i++) {
@@ -470,6 +477,30 @@ records(const struct args *a)
 	buf_free(&rec);
 }
 
+/*
+ * origin_domain - myorigin's value, read from the file it names when it
+ * is a path (Debian's "myorigin = /etc/mailname")
+ */
+static void
+origin_domain(struct buf *v)
+{
+	struct buf f;
+	struct why why;
+	size_t n;
+
+	if (v->data[0] != '/')
+		return;
+	buf_init(&f);
+	if (wholefile_read(v->data, &f, &why) == 0) {
+		n = strcspn(f.data != NULL ? f.data : "", "\r\n");
+		buf_reset(v);
+		buf_add(v, f.data, n < f.len ? n : f.len);
+		buf_addc(v, '\0');
+		v->len--;
+	}
+	buf_free(&f);
+}
+
 /* orig_view - the options that depend on the configuration before setup */
 static int
 orig_view(struct args *a, const char *orig, struct why *why)
@@ -484,6 +515,7 @@ orig_view(struct args *a, const char *orig, struct why *why)
 		buf_free(&v);
 		return -1;
 	}
+	origin_domain(&v);
 	for (i = 0; i < a->ndomains; i++)
 		ours_origin |= strcasecmp(v.data, a->domains[i]) == 0;
 	if ((a->o.paths & SETUP_NOTICES) && !ours_origin)
@@ -519,6 +551,23 @@ own(struct setup_owned *o, const struct setup_plan *p, const char *sel)
 	strlcpy(o->selector, sel, sizeof(o->selector));
 }
 
+/*
+ * keep_signers - the signer services an earlier run made stay, and stay
+ * owned, when the plan no longer names them (another --mode): mail
+ * already queued for them must still find them; --undo removes them
+ */
+static void
+keep_signers(struct setup_owned *now, const struct setup_owned *prev,
+    const struct setup_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < prev->nset; i++)
+		if (setup_signer_entry(&prev->set[i]))
+			setup_owned_add(now, PF_ENTRY, prev->set[i].key);
+	(void)p;
+}
+
 /* apply - make the set-up; a failure leaves what it owns undoable */
 static int
 apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
@@ -533,6 +582,7 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	int so;
 
 	memset(&now, 0, sizeof(now));
+	setup_state_edited(a->confdir, prev);	/* changed by others since? */
 	if ((pw = signer_user(0, why)) == NULL || make_keys(a, pw, why) < 0 ||
 	    write_all(paths, texts, why) < 0 ||
 	    setup_state_snapshot(a->confdir, why) < 0 ||
@@ -545,7 +595,10 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	if (so < 0)
 		return -1;
 	own(&now, p, sel);
+	keep_signers(&now, prev, p);
 	now.statoverride = prev->statoverride || so > 0;
+	now.edited[0] = prev->edited[0];
+	now.edited[1] = prev->edited[1];
 	if (setup_state_save(&now, why) < 0 || setup_state_done(a->confdir, why) < 0 ||
 	    setup_command(reload, 0, why) < 0) {
 		setup_owned_free(&now);
@@ -555,6 +608,19 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	printf("dkimpipe setup: done; main.cf and master.cf as they were are in %s\n",
 	    backup);
 	return 0;
+}
+
+/* dry_rest - the commands a run would add to the shown changes */
+static void
+dry_rest(struct args *a)
+{
+	const char *reload[] = { "/usr/sbin/postfix", "reload", NULL };
+	struct why why;
+
+	(void)signer_user(1, &why);
+	if (a->o.postlog && a->o.mode == SETUP_PIPE)
+		(void)postlog_setgid(1, &why);
+	(void)setup_command(reload, 1, &why);
 }
 
 /* setup - plan, show, and apply unless dry-run */
@@ -599,6 +665,7 @@ setup(struct args *a, struct why *why)
 		records(a);
 		r = 0;
 	} else if (a->dryrun) {
+		dry_rest(a);
 		printf("dkimpipe setup: dry run, nothing changed\n");
 		r = 0;
 	} else if ((r = apply(a, &p, &c, &prev, sel, why)) == 0)
@@ -610,25 +677,33 @@ out:
 	return r;
 }
 
-/* undo - the statoverride setup made, then Postfix's files */
+/*
+ * undo - Postfix's files, then the statoverride setup made (last: a
+ * failed undo can be run again)
+ */
 static int
 undo(struct args *a, struct why *why)
 {
+	const char *list[] = { STATOVERRIDE, "--list", POSTLOG, NULL };
 	const char *rm[] = { STATOVERRIDE, "--remove", POSTLOG, NULL };
 	struct setup_owned o;
 	struct group *gr;
+	int so;
 
 	if (setup_state_load(&o, why) < 0)
 		return -1;
-	if (o.statoverride) {
-		if (setup_command(rm, a->dryrun, why) < 0)
-			return setup_owned_free(&o), -1;
-		if (!a->dryrun && (chown(POSTLOG, 0, (gr = getgrnam("root")) ?
-		    gr->gr_gid : 0) < 0 || chmod(POSTLOG, 0755) < 0))
-			log_warn("setup: %s: %s", POSTLOG, strerror(errno));
-	}
+	so = o.statoverride;
 	setup_owned_free(&o);
-	return setup_undo(a->confdir, a->dryrun, why);
+	if (setup_undo(a->confdir, a->dryrun, why) < 0)
+		return -1;
+	if (!so || runcmd(list, NULL, NULL, 0) != 0)
+		return 0;		/* none, or removed by hand */
+	if (setup_command(rm, a->dryrun, why) < 0)
+		return -1;
+	if (!a->dryrun && (chown(POSTLOG, 0, (gr = getgrnam("root")) ?
+	    gr->gr_gid : 0) < 0 || chmod(POSTLOG, 0755) < 0))
+		log_warn("setup: %s: %s", POSTLOG, strerror(errno));
+	return 0;
 }
 
 int

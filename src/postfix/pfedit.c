@@ -98,7 +98,7 @@ pfedit_effective(const char *dir, const char *name, struct buf *val,
 	argv[n++] = name;
 	argv[n] = NULL;
 	buf_reset(val);
-	if (runcmd(argv, val, err, sizeof(err)) != 0 || err[0] != '\0')
+	if (runcmd(argv, val, err, sizeof(err)) != 0)	/* warnings are no failure */
 		return why_set(why, EX_CONFIG, "postconf -hx %s: %s", name,
 		    err[0] != '\0' ? err : "failed"), -1;
 	if (val->len > 0 && val->data[val->len - 1] == '\n')
@@ -160,7 +160,7 @@ pfedit_set(enum pfkind kind, const char *key, const char *value, int dryrun,
 	words(argv, &kv, kind, key, value);
 	status = runcmd(argv, NULL, err, sizeof(err));
 	buf_free(&kv);
-	if (status != 0 || err[0] != '\0')
+	if (status != 0 || strstr(err, "unmatched") != NULL || strstr(err, "fatal") != NULL)
 		return why_set(why, EX_CONFIG, "postconf %s %s: %s",
 		    argv[1], key, err[0] != '\0' ? err : "failed"), -1;
 	return 0;

@@ -558,11 +558,14 @@ filters_to_signer(const struct inst *in, const char *maps, char *route,
  * FILTER them there, or <> routed there by sender; how, in route
  */
 static int
-notices_route(const struct inst *in, char *route, size_t size)
+notices_route(const struct inst *in, char *route, size_t size, char *cleanup,
+    size_t csize)
 {
 	static const char *const daemons[] = { "bounce", "defer", "trace" };
 	char svc[160], v[1024], how[600];
 	size_t i;
+
+	cleanup[0] = '\0';
 
 	for (i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++) {
 		snprintf(svc, sizeof(svc), "%s/unix", daemons[i]);
@@ -575,6 +578,7 @@ notices_route(const struct inst *in, char *route, size_t size)
 		if (filters_to_signer(in, v, how, sizeof(how))) {
 			snprintf(route, size, "%s/unix through %.150s, %.400s", daemons[i], svc,
 			    how);
+			snprintf(cleanup, csize, "%s", svc);
 			return 1;
 		}
 	}
@@ -588,18 +592,49 @@ notices_route(const struct inst *in, char *route, size_t size)
 	return 0;
 }
 
+/*
+ * notices_origin - the domain MAILER-DAEMON is qualified with in the
+ * notices: myorigin of the trivial-rewrite service their cleanup uses
+ * (its -o, else main.cf's), read from the file it names when it is a path
+ * (Debian's /etc/mailname)
+ */
+static void
+notices_origin(const struct inst *in, const char *cleanup, char *dom, size_t size)
+{
+	char rewrite[160], v[256];
+	FILE *f;
+
+	dom[0] = '\0';
+	if (cleanup[0] != '\0') {
+		service_param(in, cleanup, "rewrite_service_name", v, sizeof(v));
+		snprintf(rewrite, sizeof(rewrite), "%.120s/unix", v[0] ? v : "rewrite");
+		service_param(in, rewrite, "myorigin", dom, size);
+	} else if (postconf_dir_param(in->dir, "myorigin", dom, size) < 0)
+		dom[0] = '\0';
+	if (dom[0] != '/')
+		return;
+	if ((f = fopen(dom, "r")) == NULL || fgets(v, sizeof(v), f) == NULL)
+		v[0] = '\0';
+	if (f != NULL)
+		fclose(f);
+	v[strcspn(v, " \t\r\n")] = '\0';
+	snprintf(dom, size, "%s", v);
+}
+
 /* check_notices - notices sent to the signer need a key for MAILER-DAEMON@$myorigin */
 static void
 check_notices(const struct path *p, struct diag *d)
 {
 	struct sigsel sel[CONF_MAXSIG];
-	char route[1024], dom[256], addr[300];
+	char route[1024], dom[256], addr[300], cleanup[160];
 	size_t i, j, n;
 
 	for (i = 0; i < p->n; i++) {
-		if (!notices_route(&p->in[i], route, sizeof(route)) ||
-		    postconf_dir_param(p->in[i].dir, "myorigin", dom, sizeof(dom)) < 0 ||
-		    dom[0] == '\0')
+		if (!notices_route(&p->in[i], route, sizeof(route), cleanup,
+		    sizeof(cleanup)))
+			continue;
+		notices_origin(&p->in[i], cleanup, dom, sizeof(dom));
+		if (dom[0] == '\0')
 			continue;
 		for (j = 0; dom[j] != '\0'; j++)
 			dom[j] = (char)tolower((unsigned char)dom[j]);

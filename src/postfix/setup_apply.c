@@ -142,7 +142,7 @@ setup_changes(struct setup_changes *c, const struct setup_plan *p,
 	for (i = 0; i < p->nset && r == 0; i++)
 		r = want(c, p->set[i].kind, p->set[i].key, p->set[i].value, &cur, why);
 	for (i = 0; i < o->nset && r == 0; i++)
-		if (!in_plan(p, &o->set[i]))
+		if (!in_plan(p, &o->set[i]) && !setup_signer_entry(&o->set[i]))
 			r = back(c, &o->set[i], orig, &cur, why);
 	buf_free(&cur);
 	for (i = 0; i < p->nfiles; i++)

@@ -85,6 +85,20 @@ setup_signer(const struct setup_opts *o)
 	    "dkimsign:dummy";
 }
 
+/* setup_signer_entry - is s one of the signer's own master.cf services? */
+int
+setup_signer_entry(const struct pfset *s)
+{
+	static const char *const names[] = { "dkimsign/unix", "dkimspawn/unix",
+	    "dkimlmtp/unix", SETUP_REINJECT "/inet" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (s->kind == PF_ENTRY && strcmp(s->key, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* ours - does a content filter name one of the signer's transports? */
 static int
 ours(const char *filter)
@@ -203,6 +217,27 @@ clients(struct ctx *c, struct buf *table)
 	return 0;
 }
 
+/* commas - a restriction list written with commas only (-o takes no spaces) */
+static void
+commas(char *list)
+{
+	char *w = list, *r = list;
+	int sep = 0;
+
+	r += strspn(r, ", \t");
+	for (; *r != '\0'; r++) {
+		if (*r == ',' || *r == ' ' || *r == '\t') {
+			sep = 1;
+			continue;
+		}
+		if (sep)
+			*w++ = ',';
+		sep = 0;
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
 /* plan_smtp - port 25 signs mail from the networks in the cidr table */
 static int
 plan_smtp(struct ctx *c, long long size)
@@ -228,10 +263,18 @@ plan_smtp(struct ctx *c, long long size)
 	}
 	add_file(c, SETUP_CLIENTS, table.data);
 	buf_printf(&key, "%s/smtpd_data_restrictions", svc);
-	if ((r = orig(c, PF_PARAM, key.data)) > 0 && c->v.data[0] != '\0')
+	if ((r = orig(c, PF_PARAM, key.data)) == 0)	/* the service's, else main.cf's */
+		r = orig(c, PF_MAIN, "smtpd_data_restrictions");
+	if (r > 0 && strchr(c->v.data, '{') != NULL) {
+		why_set(c->why, EX_CONFIG, "smtpd_data_restrictions = %s: setup cannot "
+		    "add to a list with { }; add check_client_access cidr:%s/%s to it "
+		    "by hand (README)", c->v.data, c->o->confdir, SETUP_CLIENTS);
+		r = -1;
+	} else if (r > 0 && c->v.data[strspn(c->v.data, ", \t")] != '\0') {
+		commas(c->v.data);
 		add(c, PF_PARAM, key.data, "check_client_access,cidr:%s/%s,%s",
 		    c->o->confdir, SETUP_CLIENTS, c->v.data);
-	else if (r >= 0)
+	} else if (r >= 0)
 		add(c, PF_PARAM, key.data, "check_client_access,cidr:%s/%s",
 		    c->o->confdir, SETUP_CLIENTS);
 	buf_reset(&key);
@@ -280,8 +323,21 @@ plan_notices(struct ctx *c)
 	    "/^From:/\tFILTER %s\n", SETUP_NOTICES_MAP, setup_signer(c->o));
 	add_file(c, SETUP_NOTICES_MAP, map.data);
 	buf_free(&map);
+	/*
+	 * Only header_checks: a content check of the admin's must not drop a
+	 * notice that quotes the message. Notices are from MAILER-DAEMON,
+	 * qualified with myorigin; when that is not a signing domain, the
+	 * notices' own trivial-rewrite qualifies it with one, leaving main.cf's
+	 * myorigin (and so every other local address) alone.
+	 */
 	add(c, PF_ENTRY, "cleanup-notices/unix", "cleanup-notices unix n - y - 0 "
-	    "cleanup -o header_checks=regexp:%s/%s", c->o->confdir, SETUP_NOTICES_MAP);
+	    "cleanup -o header_checks=regexp:%s/%s -o mime_header_checks= "
+	    "-o nested_header_checks= -o body_checks= -o non_smtpd_milters=%s",
+	    c->o->confdir, SETUP_NOTICES_MAP,
+	    c->o->origin != NULL ? " -o rewrite_service_name=rewrite-notices" : "");
+	if (c->o->origin != NULL)
+		add(c, PF_ENTRY, "rewrite-notices/unix", "rewrite-notices unix - - y - - "
+		    "trivial-rewrite -o myorigin=%s", c->o->origin);
 	buf_init(&key);
 	for (i = 0; i < sizeof(daemons) / sizeof(daemons[0]); i++) {
 		buf_reset(&key);
@@ -292,8 +348,6 @@ plan_notices(struct ctx *c)
 		add(c, PF_PARAM, key.data, "bounce");
 	}
 	buf_free(&key);
-	if (c->o->origin != NULL)
-		add(c, PF_MAIN, "myorigin", "%s", c->o->origin);
 	return 0;
 }
 
@@ -329,6 +383,8 @@ plan_signer(struct ctx *c)
 		    "-o smtpd_client_restrictions= "
 		    "-o smtpd_sender_restrictions= "
 		    "-o smtpd_data_restrictions= "
+		    "-o smtpd_end_of_data_restrictions= "
+		    "-o smtpd_tls_security_level=none "
 		    "-o smtpd_relay_restrictions=permit_mynetworks,reject "
 		    "-o smtpd_recipient_restrictions=permit_mynetworks,reject "
 		    "-o mynetworks=127.0.0.0/8");

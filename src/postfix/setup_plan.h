@@ -47,5 +47,6 @@ int	setup_plan(struct setup_plan *, const struct setup_opts *, const char *,
 	    struct why *);
 void	setup_plan_free(struct setup_plan *);
 const char *setup_signer(const struct setup_opts *);
+int	setup_signer_entry(const struct pfset *);
 
 #endif

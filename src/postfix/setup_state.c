@@ -92,11 +92,22 @@ setup_state_backup(const char *confdir, char *dir, size_t size, struct why *why)
 	char stamp[32];
 	time_t now = time(NULL);
 
+	int n;
+
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));
-	snprintf(dir, size, "%s/backup-%s", SETUP_STATE_DIR, stamp);
-	if (mkdirs(dir, why) < 0)
+	if (mkdirs(NULL, why) < 0)
 		return -1;
-	return copy_all(confdir, dir, why);
+	for (n = 1; n < 100; n++) {	/* two runs in one second keep both */
+		if (n == 1)
+			snprintf(dir, size, "%s/backup-%s", SETUP_STATE_DIR, stamp);
+		else
+			snprintf(dir, size, "%s/backup-%s.%d", SETUP_STATE_DIR, stamp, n);
+		if (mkdir(dir, 0700) == 0)
+			return copy_all(confdir, dir, why);
+		if (errno != EEXIST)
+			break;
+	}
+	return why_set(why, EX_CANTCREAT, "%s: %s", dir, strerror(errno)), -1;
 }
 
 /* done_name - SETUP_STATE_DIR/NAME.done */
@@ -141,6 +152,24 @@ setup_state_unchanged(const char *confdir, const char *name)
 	same = wholefile_read(done, &b, &why) == 0 && wholefile_same(cur, b.data, b.len);
 	buf_free(&b);
 	return same;
+}
+
+/*
+ * setup_state_edited - note in o which of main.cf and master.cf something
+ * else changed since the last setup: their old bytes can no longer simply
+ * be put back by --undo
+ */
+void
+setup_state_edited(const char *confdir, struct setup_owned *o)
+{
+	char done[4096];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		done_name(done, sizeof(done), cf_files[i]);
+		if (access(done, F_OK) == 0 && !setup_state_unchanged(confdir, cf_files[i]))
+			o->edited[i] = 1;
+	}
 }
 
 /* setup_owned_add - one more setting it owns (once) */
@@ -203,6 +232,8 @@ owned_line(struct setup_owned *o, char *line)
 		strlcpy(o->selector, arg, sizeof(o->selector));
 	else if (strcmp(line, "statoverride") == 0)
 		o->statoverride = 1;
+	else if (strcmp(line, "edited") == 0)
+		o->edited[strcmp(arg, "master.cf") == 0] = 1;
 	else
 		return -1;
 	return 0;
@@ -251,6 +282,9 @@ setup_state_save(const struct setup_owned *o, struct why *why)
 		buf_printf(&b, "selector %s\n", o->selector);
 	if (o->statoverride)
 		buf_printf(&b, "statoverride yes\n");
+	for (i = 0; i < 2; i++)
+		if (o->edited[i])
+			buf_printf(&b, "edited %s\n", cf_files[i]);
 	for (i = 0; i < o->nset; i++)
 		buf_printf(&b, "%s %s\n", kind_word[o->set[i].kind], o->set[i].key);
 	for (i = 0; i < o->nfiles; i++)

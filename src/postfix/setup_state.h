@@ -20,6 +20,7 @@ struct setup_owned {
 	size_t		  nfiles;
 	char		  selector[64];
 	int		  statoverride;	/* it made postlog(1) set-gid */
+	int		  edited[2];	/* main.cf, master.cf changed by others */
 };
 
 int	setup_state_load(struct setup_owned *, struct why *);
@@ -28,6 +29,7 @@ int	setup_state_snapshot(const char *, struct why *);
 int	setup_state_backup(const char *, char *, size_t, struct why *);
 int	setup_state_done(const char *, struct why *);
 int	setup_state_unchanged(const char *, const char *);
+void	setup_state_edited(const char *, struct setup_owned *);
 int	setup_state_forget(struct why *);
 void	setup_owned_add(struct setup_owned *, enum pfkind, const char *);
 void	setup_owned_file(struct setup_owned *, const char *);

@@ -119,7 +119,7 @@ restore_file(const char *confdir, const struct setup_owned *o, int main_cf,
 	struct setup_plan none;
 	int r;
 
-	if (setup_state_unchanged(confdir, name))
+	if (!o->edited[!main_cf] && setup_state_unchanged(confdir, name))
 		return restore_bytes(confdir, name, dryrun, why);
 	show_diff(confdir, name);
 	memset(&c, 0, sizeof(c));
@@ -200,7 +200,8 @@ int
 setup_requeue(int dryrun, struct why *why)
 {
 	const char *list[] = { POSTQUEUE, "-j", NULL };
-	const char *requeue[] = { POSTSUPER, "-r", NULL, NULL };
+	const char *requeue[] = { POSTSUPER, "-r", NULL, "incoming", "active",
+	    "deferred", NULL };	/* not hold: the admin's own decision */
 	const char *wake[] = { POSTKICK, "public", "pickup", "W", NULL };
 	const char *p;
 	struct buf out;
