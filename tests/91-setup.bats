@@ -195,6 +195,15 @@ every_path() {
 	refused "smtp/inet already has content_filter = amavis:[127.0.0.1]:10024" $DP setup example.com
 	state | diff "$W/before.cf" -
 	cp "$W/master.stock" /etc/postfix/master.cf
+	postconf -M '127.0.0.1:10026/inet=127.0.0.1:10026 inet n - n - - smtpd'
+	state > "$W/before.cf"
+	refused "master.cf already has a service on port 10026 (127.0.0.1:10026)" $DP setup example.com
+	state | diff "$W/before.cf" -
+	cp "$W/master.stock" /etc/postfix/master.cf
+	postconf -e mailbox_size_limit=10250000
+	refused "mailbox_size_limit = 10250000 is below the message_size_limit setup needs" $DP setup example.com
+	cp "$W/main.stock" /etc/postfix/main.cf
+	refused "example.com is given twice" $DP setup example.com EXAMPLE.com
 	echo 'bogus line' >> /etc/postfix/master.cf
 	refused "cannot parse master.cf" $DP setup example.com
 	cp "$W/master.stock" /etc/postfix/master.cf

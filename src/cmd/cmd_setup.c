@@ -568,6 +568,25 @@ keep_signers(struct setup_owned *now, const struct setup_owned *prev,
 	(void)p;
 }
 
+/* has_line_prefix - does a line of the file start with prefix? */
+static int
+has_line_prefix(const char *path, const char *prefix)
+{
+	struct buf b;
+	struct why why;
+	const char *p;
+	int yes = 0;
+
+	buf_init(&b);
+	if (wholefile_read(path, &b, &why) == 0) {
+		buf_addc(&b, '\0');
+		for (p = b.data; p != NULL && !yes; p = strchr(p, '\n'), p = p ? p + 1 : p)
+			yes = strncmp(p, prefix, strlen(prefix)) == 0;
+	}
+	buf_free(&b);
+	return yes;
+}
+
 /* apply - make the set-up; a failure leaves what it owns undoable */
 static int
 apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
@@ -579,12 +598,19 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	struct setup_owned now;
 	struct passwd *pw;
 	char backup[PATH_MAX];
-	int so;
+	int so, late;
 
 	memset(&now, 0, sizeof(now));
 	setup_state_edited(a->confdir, prev);	/* changed by others since? */
+	/*
+	 * The signer reads dkimpipe.conf as it goes. A conf that gives up SMTP
+	 * re-injection comes only after Postfix's pickup has lost its filter
+	 * (else signed copies re-injected by sendmail would meet it and loop);
+	 * any other before Postfix routes mail to what it names.
+	 */
+	late = !a->o.smtp && has_line_prefix(CONF_DEFAULT_PATH, "reinject = smtp:");
 	if ((pw = signer_user(0, why)) == NULL || make_keys(a, pw, why) < 0 ||
-	    write_all(paths, texts, why) < 0 ||
+	    (!late && write_all(paths, texts, why) < 0) ||
 	    setup_state_snapshot(a->confdir, why) < 0 ||
 	    setup_state_backup(a->confdir, backup, sizeof(backup), why) < 0)
 		return -1;
@@ -600,7 +626,8 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	now.edited[0] = prev->edited[0];
 	now.edited[1] = prev->edited[1];
 	if (setup_state_save(&now, why) < 0 || setup_state_done(a->confdir, why) < 0 ||
-	    setup_command(reload, 0, why) < 0) {
+	    setup_command(reload, 0, why) < 0 ||
+	    (late && write_all(paths, texts, why) < 0)) {
 		setup_owned_free(&now);
 		return -1;
 	}

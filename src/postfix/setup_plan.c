@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "origin.h"
+#include "runcmd.h"
 #include "setup_plan.h"
 #include "xmem.h"
 
@@ -391,6 +392,84 @@ plan_signer(struct ctx *c)
 }
 
 /*
+ * free_names - refuse when master.cf already has, of its own, a service
+ * name setup adds or a listener on the re-injection port
+ */
+static int
+free_names(struct ctx *c)
+{
+	static const char *const names[] = { "dkimsign/unix", "dkimspawn/unix",
+	    "dkimlmtp/unix", "cleanup-notices/unix", "rewrite-notices/unix" };
+	const char *port = strchr(SETUP_REINJECT, ':') + 1;
+	const char *argv[] = { "/usr/sbin/postconf", "-c", c->orig, "-M", NULL };
+	const char *p;
+	struct buf all;
+	size_t i, n;
+	int r;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((r = orig(c, PF_ENTRY, names[i])) < 0)
+			return -1;
+		if (r > 0)
+			return why_set(c->why, EX_CONFIG, "master.cf already has a service "
+			    "%s: remove or rename it first", names[i]), -1;
+	}
+	buf_init(&all);
+	if (c->orig == NULL) {		/* the instance's own */
+		argv[1] = "-M";
+		argv[2] = NULL;
+	}
+	if (runcmd(argv, &all, NULL, 0) != 0) {
+		buf_free(&all);
+		return why_set(c->why, EX_CONFIG, "postconf -M failed"), -1;
+	}
+	buf_addc(&all, '\0');
+	n = strlen(port);
+	for (p = all.data; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		const char *end = p + strcspn(p, " \t\n");
+		const char *colon = memrchr(p, ':', (size_t)(end - p));
+		const char *num = colon != NULL ? colon + 1 : p;
+
+		if ((size_t)(end - num) == n && strncmp(num, port, n) == 0 &&
+		    strstr(p, " inet ") != NULL) {
+			why_set(c->why, EX_CONFIG, "master.cf already has a service on port "
+			    "%s (%.*s): setup needs it for its re-injection smtpd", port,
+			    (int)(end - p), p);
+			buf_free(&all);
+			return -1;
+		}
+	}
+	buf_free(&all);
+	return 0;
+}
+
+/*
+ * mailbox_room - local(8) and virtual(8) refuse to run with a mailbox
+ * limit below message_size_limit: refuse a raise that would stop them
+ */
+static int
+mailbox_room(struct ctx *c, long long size)
+{
+	static const char *const limits[] = { "mailbox_size_limit",
+	    "virtual_mailbox_limit" };
+	const char *err;
+	long long v;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (pfedit_effective(c->orig, limits[i], &c->v, c->why) < 0)
+			return -1;
+		v = strtonum(c->v.data, 0, 1LL << 50, &err);
+		if (err == NULL && v != 0 && v < size + SETUP_SIZE_ROOM)
+			return why_set(c->why, EX_CONFIG, "%s = %lld is below the "
+			    "message_size_limit setup needs (%lld, %d bytes above yours "
+			    "for the signatures): raise %s first", limits[i], v,
+			    size + SETUP_SIZE_ROOM, SETUP_SIZE_ROOM, limits[i]), -1;
+	}
+	return 0;
+}
+
+/*
  * setup_plan - the plan for o, from the configuration in orig (a config
  * directory; NULL: the instance's own): 0, or -1 and why
  */
@@ -413,6 +492,8 @@ setup_plan(struct setup_plan *p, const struct setup_opts *o, const char *orig_di
 		goto out;
 	}
 	if (size_limit(&c, &size) < 0)
+		goto out;
+	if (free_names(&c) < 0 || (size > 0 && mailbox_room(&c, size) < 0))
 		goto out;
 	plan_signer(&c);
 	add(&c, PF_MAIN, "disable_mime_output_conversion", "yes");
