@@ -204,6 +204,9 @@ every_path() {
 	refused "mailbox_size_limit = 10250000 is below the message_size_limit setup needs" $DP setup example.com
 	cp "$W/main.stock" /etc/postfix/main.cf
 	refused "example.com is given twice" $DP setup example.com EXAMPLE.com
+	postconf -e 'mynetworks = 127.0.0.1/32 !127.0.0.5'
+	refused "mynetworks excludes 127.0.0.5: setup cannot write exclusions" $DP setup example.com
+	cp "$W/main.stock" /etc/postfix/main.cf
 	echo 'bogus line' >> /etc/postfix/master.cf
 	refused "cannot parse master.cf" $DP setup example.com
 	cp "$W/master.stock" /etc/postfix/master.cf
@@ -342,4 +345,49 @@ every_path() {
 	[ "$status" -eq 0 ]
 	cmp "$W/main.admin" /etc/postfix/main.cf
 	cmp "$W/master.stock" /etc/postfix/master.cf
+}
+
+@test "setup --undo with Postfix stopped (as when the package is removed): files back, the waiting mail delivered once, unsigned, after postfix start" {
+	run dkimpipe setup example.com
+	[ "$status" -eq 0 ]
+	k=$(ls /etc/dkimpipe/keys/example.com/*.private)
+	chmod 000 "$k"
+	msg "waits while Postfix is stopped"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/m.eml"
+	wait_for eval 'postqueue -j | grep -q deferred'
+	postfix stop >/dev/null 2>&1
+	run dkimpipe setup --undo
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"postfix reload"* ]]
+	[[ "$output" == *"1 queued message requeued"* ]]
+	cmp "$W/main.admin" /etc/postfix/main.cf || cmp "$W/main.stock" /etc/postfix/main.cf
+	cmp "$W/master.stock" /etc/postfix/master.cf
+	postfix start >/dev/null 2>&1
+	f=$(arrives_once "waits while Postfix is stopped")
+	[ "$(signatures "$f" | wc -l)" -eq 0 ]
+	[ -z "$(postqueue -j)" ]
+}
+
+@test "ASan/UBSan: setup --dry-run, a refusal, setup and --undo run clean" {
+	[ -x "$TOP/dkimpipe-asan" ] || skip "no dkimpipe-asan (make check builds it)"
+	export ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:exitcode=99
+	install -m 755 "$TOP/dkimpipe-asan" /usr/local/sbin/dkimpipe-asan
+	A=/usr/local/sbin/dkimpipe-asan
+	run $A setup --dry-run --key both example.com example.net
+	echo "$output"
+	[ "$status" -eq 0 ]
+	postconf -e 'mynetworks = 127.0.0.1/32 !127.0.0.5 mx.example.com'
+	run $A setup example.com
+	echo "$output"
+	[ "$status" -eq 78 ]
+	postconf -e 'mynetworks = 127.0.0.1/32 mx.example.com'
+	run $A setup --key both example.com example.net
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mynetworks entry mx.example.com is not an address or network"* ]]
+	run $A setup --undo
+	echo "$output"
+	[ "$status" -eq 0 ]
+	rm -f $A
 }

@@ -165,3 +165,17 @@ deadline_release(const sigset_t *old)
 {
 	sigprocmask(SIG_SETMASK, old, NULL);
 }
+
+/*
+ * deadline_shield - for a run that must not stop half-way (setup changing
+ * Postfix): the signals a terminal or a lost session sends are ignored
+ * from here on, also by the commands it runs
+ */
+void
+deadline_shield(void)
+{
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+}

@@ -22,6 +22,9 @@ void	deadline_run(unsigned);
 void	deadline_watch(pid_t);
 void	deadline_accepted(void);
 
+/* administrative runs: not stopped half-way by a terminal */
+void	deadline_shield(void);
+
 /* both: hold the two signals off, and let them in again */
 void	deadline_hold(sigset_t *);
 void	deadline_release(const sigset_t *);

@@ -1,7 +1,8 @@
 /*
  * runcmd - run a program with an argv array (execv, never a shell; stdin
  * is /dev/null) and collect its stdout (up to RUNCMD_OUT_MAX bytes: more
- * is a failure, never a cut answer) and the first line of its stderr.
+ * is a failure, never a cut answer) and the last line of its stderr (of
+ * its first kilobytes: where a fatal error is said).
  * Returns its exit status, or -1 when it could not be run, died of a
  * signal, or printed too much. For
  * the administrative commands (setup, check), not for the mail path:
@@ -49,6 +50,20 @@ child(const char *const argv[], int out, int err)
 	_exit(127);
 }
 
+/* last_line - the last line that is not empty, moved to the front of text */
+static void
+last_line(char *text)
+{
+	size_t n = strlen(text);
+	char *start;
+
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	start = strrchr(text, '\n');
+	if (start != NULL)
+		memmove(text, start + 1, strlen(start + 1) + 1);
+}
+
 /* drain - read both pipes to their end, keeping what fits: 0, or -1 if stdout did not */
 static int
 drain(int out, int err, struct buf *b, char *etext, size_t esize)
@@ -92,14 +107,14 @@ drain(int out, int err, struct buf *b, char *etext, size_t esize)
 		close(p[1].fd);
 	if (esize > 0) {
 		etext[elen] = '\0';
-		etext[strcspn(etext, "\n")] = '\0';
+		last_line(etext);
 	}
 	return cut ? -1 : 0;
 }
 
 /*
  * runcmd - run argv[0] (a full path); its stdout appended to out (may be
- * NULL), the first line of its stderr in err (may be NULL if esize is 0)
+ * NULL), the last line of its stderr in err (may be NULL if esize is 0)
  */
 int
 runcmd(const char *const argv[], struct buf *out, char *err, size_t esize)

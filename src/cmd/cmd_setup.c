@@ -31,11 +31,13 @@
 #include "buf.h"
 #include "cmds.h"
 #include "conffile.h"
+#include "deadline.h"
 #include "dnsrec.h"
 #include "keys.h"
 #include "log.h"
 #include "runcmd.h"
 #include "setup_apply.h"
+#include "setup_instance.h"
 #include "setup_undo.h"
 #include "usage.h"
 #include "wholefile.h"
@@ -68,6 +70,7 @@ struct args {
 	char		 confdir[PATH_MAX];
 	char		 binary[PATH_MAX];
 	struct buf	 conf, keytable, signingtable;
+	struct buf	 networks;	/* internal_hosts, for --mode transport */
 };
 
 /* fail - the one line a refusal or failure says; its exit status */
@@ -152,9 +155,15 @@ parse(struct args *a, int argc, char **argv)
 		case 'n': a->dryrun = 1; break;
 		case 'U': a->undo = 1; break;
 		case 'm':
-			if (strcmp(optarg, "pipe") != 0 && strcmp(optarg, "spawn") != 0)
-				return log_usage("setup: --mode is pipe or spawn"), EX_USAGE;
-			a->o.mode = strcmp(optarg, "pipe") == 0 ? SETUP_PIPE : SETUP_SPAWN;
+			if (strcmp(optarg, "pipe") == 0)
+				a->o.mode = SETUP_PIPE;
+			else if (strcmp(optarg, "spawn") == 0)
+				a->o.mode = SETUP_SPAWN;
+			else if (strcmp(optarg, "transport") == 0)
+				a->o.mode = SETUP_TRANSPORT;
+			else
+				return log_usage("setup: --mode is pipe, spawn or transport"),
+				    EX_USAGE;
 			break;
 		case 'r':
 			if (strcmp(optarg, "smtp") != 0 && strcmp(optarg, "sendmail") != 0)
@@ -179,6 +188,9 @@ parse(struct args *a, int argc, char **argv)
 	}
 	a->domains = argv + optind;
 	a->ndomains = argc - optind;
+	if (a->o.mode == SETUP_TRANSPORT && !a->o.smtp)
+		return log_usage("setup: --mode transport re-injects over SMTP into "
+		    "its second instance (no --reinject sendmail)"), EX_USAGE;
 	if (a->undo != (a->ndomains == 0))
 		return usage_error("setup");
 	return 0;
@@ -209,10 +221,10 @@ preflight(struct args *a, struct why *why)
 				return why_set(why, EX_USAGE, "%s is given twice",
 				    a->domains[i]);
 	}
-	if (runcmd(master, NULL, err, sizeof(err)) != 0)
+	if (!a->undo && runcmd(master, NULL, err, sizeof(err)) != 0)
 		return why_set(why, EX_CONFIG, "cannot parse master.cf: %s",
 		    err[0] != '\0' ? err : "postconf -M failed");
-	if (runcmd(status, NULL, err, sizeof(err)) != 0)
+	if (!a->undo && runcmd(status, NULL, err, sizeof(err)) != 0)
 		return why_set(why, EX_UNAVAILABLE, "Postfix is not running: "
 		    "start it first (postfix start)");
 	buf_init(&v);
@@ -233,6 +245,8 @@ static int
 add_key(struct args *a, const char *domain, const char *sel, enum alg alg,
     struct why *why)
 {
+	struct passwd *pw;
+	struct stat st;
 	struct key *k;
 	enum alg have;
 
@@ -252,6 +266,11 @@ add_key(struct args *a, const char *domain, const char *sel, enum alg alg,
 	if (have != alg)
 		return why_set(why, EX_CONFIG, "%s is an %s key, not %s: choose another "
 		    "--selector", k->path, keys_alg_name(have), keys_alg_name(alg));
+	if (stat(k->path, &st) == 0 && ((st.st_mode & 07777) != 0600 ||
+	    ((pw = getpwnam(SIGNER_USER)) != NULL && st.st_uid != pw->pw_uid)))
+		log_warn("setup: %s is kept as it is (mode %04o, uid %u); the signer "
+		    "needs it 0600 and owned by %s", k->path, (unsigned)(st.st_mode & 07777),
+		    (unsigned)st.st_uid, SIGNER_USER);
 	return 0;
 }
 
@@ -304,7 +323,11 @@ write_conf(struct args *a)
 			    a->keys[i].domain, a->keys[i].selector, a->keys[i].domain);
 		}
 	}
-	if (a->o.smtp)
+	if (a->o.mode == SETUP_TRANSPORT)
+		buf_printf(&a->conf, "reinject = smtp:[127.0.0.1]:%s\n"
+		    "internal_hosts = %s\n", strchr(SETUP_INSTANCE_PORT, ':') + 1,
+		    a->networks.len > 0 ? a->networks.data : "127.0.0.1, ::1");
+	else if (a->o.smtp)
 		buf_printf(&a->conf, "reinject = smtp:[127.0.0.1]:%s\n",
 		    strchr(SETUP_REINJECT, ':') + 1);
 	if (a->o.postlog)
@@ -598,9 +621,10 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	struct setup_owned now;
 	struct passwd *pw;
 	char backup[PATH_MAX];
-	int so, late;
+	int so, late, made;
 
 	memset(&now, 0, sizeof(now));
+	deadline_shield();	/* a ^C or a lost ssh session must not stop it half-way */
 	setup_state_edited(a->confdir, prev);	/* changed by others since? */
 	/*
 	 * The signer reads dkimpipe.conf as it goes. A conf that gives up SMTP
@@ -617,14 +641,22 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	own(prev, p, sel);		/* all it may have touched, in case of failure */
 	if (setup_state_save(prev, why) < 0 || setup_apply(c, p, why) < 0)
 		return -1;
-	so = a->o.postlog && a->o.mode == SETUP_PIPE ? postlog_setgid(0, why) : 0;
+	so = a->o.postlog && a->o.mode != SETUP_SPAWN ? postlog_setgid(0, why) : 0;
 	if (so < 0)
 		return -1;
+	if (a->o.mode == SETUP_TRANSPORT) {	/* started before the reload routes to it */
+		if ((made = setup_instance_make(&a->o, p->size, 0, why)) < 0)
+			return -1;
+		prev->instance |= made;
+		if (made && setup_state_save(prev, why) < 0)
+			return -1;
+	}
 	own(&now, p, sel);
 	keep_signers(&now, prev, p);
 	now.statoverride = prev->statoverride || so > 0;
 	now.edited[0] = prev->edited[0];
 	now.edited[1] = prev->edited[1];
+	now.instance = prev->instance;
 	if (setup_state_save(&now, why) < 0 || setup_state_done(a->confdir, why) < 0 ||
 	    setup_command(reload, 0, why) < 0 ||
 	    (late && write_all(paths, texts, why) < 0)) {
@@ -639,14 +671,16 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 
 /* dry_rest - the commands a run would add to the shown changes */
 static void
-dry_rest(struct args *a)
+dry_rest(struct args *a, const struct setup_plan *p)
 {
 	const char *reload[] = { "/usr/sbin/postfix", "reload", NULL };
 	struct why why;
 
 	(void)signer_user(1, &why);
-	if (a->o.postlog && a->o.mode == SETUP_PIPE)
+	if (a->o.postlog && a->o.mode != SETUP_SPAWN)
 		(void)postlog_setgid(1, &why);
+	if (a->o.mode == SETUP_TRANSPORT)
+		(void)setup_instance_make(&a->o, p->size, 1, &why);
 	(void)setup_command(reload, 1, &why);
 }
 
@@ -679,20 +713,23 @@ setup(struct args *a, struct why *why)
 	a->o.confdir = a->confdir;
 	r = -1;
 	if (orig_view(a, orig, why) < 0 || plan_keys(a, sel, why) != 0 ||
+	    (a->o.mode == SETUP_TRANSPORT && setup_networks(orig, &a->networks, why) < 0) ||
 	    ours(CONF_DEFAULT_PATH, why) != 0 || (a->nkeys > 1 &&
 	    (ours(KEYTABLE, why) != 0 || ours(SIGNINGTABLE, why) != 0)) ||
-	    setup_plan(&p, &a->o, orig, why) < 0 ||
+	    setup_plan(&p, &a->o, a->domains, a->ndomains, orig, why) < 0 ||
 	    setup_changes(&c, &p, &prev, orig != NULL ? orig : a->confdir, why) < 0)
 		goto out;
 	write_conf(a);
 	n = show_files(a, paths, texts);
 	setup_show(&c, &p);
+	if (a->o.mode == SETUP_TRANSPORT && !setup_instance_exists())
+		n++;		/* the output instance is still to be made */
 	if (n == 0 && c.nset == 0 && c.nwrite == 0 && c.nremove == 0) {
 		printf("dkimpipe setup: nothing to change\n");
 		records(a);
 		r = 0;
 	} else if (a->dryrun) {
-		dry_rest(a);
+		dry_rest(a, &p);
 		printf("dkimpipe setup: dry run, nothing changed\n");
 		r = 0;
 	} else if ((r = apply(a, &p, &c, &prev, sel, why)) == 0)
@@ -721,6 +758,8 @@ undo(struct args *a, struct why *why)
 		return -1;
 	so = o.statoverride;
 	setup_owned_free(&o);
+	if (!a->dryrun)
+		deadline_shield();
 	if (setup_undo(a->confdir, a->dryrun, why) < 0)
 		return -1;
 	if (!so || runcmd(list, NULL, NULL, 0) != 0)
@@ -744,6 +783,7 @@ cmd_setup(int argc, char **argv)
 	buf_init(&a.conf);
 	buf_init(&a.keytable);
 	buf_init(&a.signingtable);
+	buf_init(&a.networks);
 	if ((r = parse(&a, argc, argv)) != 0)
 		return r;
 	if (preflight(&a, &why) != 0)
@@ -753,5 +793,6 @@ cmd_setup(int argc, char **argv)
 	buf_free(&a.conf);
 	buf_free(&a.keytable);
 	buf_free(&a.signingtable);
+	buf_free(&a.networks);
 	return r < 0 ? fail(&why) : EX_OK;
 }

@@ -587,6 +587,9 @@ notices_route(const struct inst *in, char *route, size_t size, char *cleanup,
 	    postmap_query("<>", v, how, sizeof(how)) == 0 && route_signer(in, how)) {
 		snprintf(route, size, "sender_dependent_default_transport_maps "
 		    "routes <> to %.400s", how);
+		/* the bounce daemon's cleanup qualifies MAILER-DAEMON */
+		service_param(in, "bounce/unix", "cleanup_service_name", v, sizeof(v));
+		snprintf(cleanup, csize, "%.120s/unix", v[0] ? v : "cleanup");
 		return 1;
 	}
 	return 0;

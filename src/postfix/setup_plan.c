@@ -83,7 +83,7 @@ const char *
 setup_signer(const struct setup_opts *o)
 {
 	return o->mode == SETUP_SPAWN ? "dkimlmtp:unix:private/dkimspawn" :
-	    "dkimsign:dummy";
+	    "dkimsign:dummy";	/* pipe(8), also for transport: -a and -u */
 }
 
 /* setup_signer_entry - is s one of the signer's own master.cf services? */
@@ -191,6 +191,41 @@ is_network(const char *w)
 	return ok;
 }
 
+/*
+ * setup_networks - the networks of mynetworks (as it was, in orig), for
+ * internal_hosts: "127.0.0.0/8, ::1/128"; 0, or -1 and why
+ */
+int
+setup_networks(const char *orig_dir, struct buf *out, struct why *why)
+{
+	struct buf v;
+	char *list, *w, *save, *close;
+
+	buf_init(&v);
+	if (pfedit_effective(orig_dir, "mynetworks", &v, why) < 0) {
+		buf_free(&v);
+		return -1;
+	}
+	list = xstrdup(v.data);
+	for (w = strtok_r(list, " ,\t", &save); w != NULL;
+	    w = strtok_r(NULL, " ,\t", &save)) {
+		if (*w == '!' || !is_network(w))
+			continue;
+		if (out->len > 0)
+			buf_adds(out, ", ");
+		if (*w == '[' && (close = strchr(w, ']')) != NULL) {
+			buf_add(out, w + 1, (size_t)(close - w - 1));
+			buf_adds(out, close + 1);
+		} else
+			buf_adds(out, w);
+	}
+	buf_addc(out, '\0');
+	out->len--;
+	free(list);
+	buf_free(&v);
+	return 0;
+}
+
 /* clients - the cidr table: mynetworks' addresses get their mail signed */
 static int
 clients(struct ctx *c, struct buf *table)
@@ -205,8 +240,18 @@ clients(struct ctx *c, struct buf *table)
 	list = xstrdup(c->v.data);
 	for (w = strtok_r(list, " ,\t", &save); w != NULL;
 	    w = strtok_r(NULL, " ,\t", &save)) {
-		if (!is_network(w))
-			continue;	/* a host name or a table: not a client network */
+		if (*w == '!') {
+			why_set(c->why, EX_CONFIG, "mynetworks excludes %s: setup "
+			    "cannot write exclusions; list the networks to sign in %s/%s "
+			    "by hand (README)", w + 1, c->o->confdir, SETUP_CLIENTS);
+			free(list);
+			return -1;
+		}
+		if (!is_network(w)) {	/* a host name or a table: not a network */
+			printf("setup: mynetworks entry %s is not an address or network; "
+			    "its mail on port 25 is not signed\n", w);
+			continue;
+		}
 		buf_printf(table, "%s\tFILTER %s\n", w, setup_signer(c->o));
 		n++;
 	}
@@ -374,7 +419,7 @@ plan_signer(struct ctx *c)
 		    "${recipient}", c->o->binary);
 		add(c, PF_MAIN, "dkimsign_destination_recipient_limit", "100");
 	}
-	if (c->o->smtp)
+	if (c->o->smtp && c->o->mode != SETUP_TRANSPORT)
 		add(c, PF_ENTRY, SETUP_REINJECT "/inet", SETUP_REINJECT " inet n - n - - smtpd "
 		    "-o syslog_name=postfix/dkimpipe-reinject "
 		    "-o content_filter= "
@@ -392,6 +437,54 @@ plan_signer(struct ctx *c)
 }
 
 /*
+ * plan_transport - route mail from the domains (and the null sender, for
+ * notices) to the signer by its envelope sender; the signer re-injects it
+ * into the output instance (setup_instance), whose routing never leads to
+ * a signer. Notices are qualified with a signing domain by their own
+ * trivial-rewrite when myorigin is none.
+ */
+static int
+plan_transport(struct ctx *c, char *const domains[], int ndomains)
+{
+	struct buf map;
+	int i, r;
+
+	if ((r = orig(c, PF_MAIN, "sender_dependent_default_transport_maps")) < 0)
+		return -1;
+	if (r > 0 && c->v.data[0] != '\0')
+		return why_set(c->why, EX_CONFIG, "main.cf already has "
+		    "sender_dependent_default_transport_maps = %s: add the signer's "
+		    "lines to it by hand (README, \"Routed by transport maps\")",
+		    c->v.data), -1;
+	buf_init(&map);
+	buf_printf(&map, "# %s - written by \"dkimpipe setup\": mail from these "
+	    "senders\n# to remote destinations goes to the signer.\n", SETUP_SENDERS);
+	for (i = 0; i < ndomains; i++)
+		buf_printf(&map, "@%s\tdkimsign:dummy\n", domains[i]);
+	if (c->o->paths & SETUP_NOTICES)
+		buf_printf(&map, "<>\t\tdkimsign:dummy\n");
+	add_file(c, SETUP_SENDERS, map.data);
+	buf_free(&map);
+	add(c, PF_MAIN, "sender_dependent_default_transport_maps", "texthash:%s/%s",
+	    c->o->confdir, SETUP_SENDERS);
+	if ((c->o->paths & SETUP_NOTICES) && c->o->origin != NULL) {
+		static const char *const daemons[] = { "bounce", "defer", "trace" };
+		char key[64];
+		size_t k;
+
+		add(c, PF_ENTRY, "cleanup-notices/unix", "cleanup-notices unix n - y - 0 "
+		    "cleanup -o rewrite_service_name=rewrite-notices");
+		add(c, PF_ENTRY, "rewrite-notices/unix", "rewrite-notices unix - - y - - "
+		    "trivial-rewrite -o myorigin=%s", c->o->origin);
+		for (k = 0; k < 3; k++) {
+			snprintf(key, sizeof(key), "%s/unix/cleanup_service_name", daemons[k]);
+			add(c, PF_PARAM, key, "cleanup-notices");
+		}
+	}
+	return 0;
+}
+
+/*
  * free_names - refuse when master.cf already has, of its own, a service
  * name setup adds or a listener on the re-injection port
  */
@@ -400,7 +493,7 @@ free_names(struct ctx *c)
 {
 	static const char *const names[] = { "dkimsign/unix", "dkimspawn/unix",
 	    "dkimlmtp/unix", "cleanup-notices/unix", "rewrite-notices/unix" };
-	const char *port = strchr(SETUP_REINJECT, ':') + 1;
+	const char *port = strchr(SETUP_REINJECT, ':') + 1;	/* not for transport */
 	const char *argv[] = { "/usr/sbin/postconf", "-c", c->orig, "-M", NULL };
 	const char *p;
 	struct buf all;
@@ -414,6 +507,8 @@ free_names(struct ctx *c)
 			return why_set(c->why, EX_CONFIG, "master.cf already has a service "
 			    "%s: remove or rename it first", names[i]), -1;
 	}
+	if (c->o->mode == SETUP_TRANSPORT)
+		return 0;	/* its smtpd is the output instance's */
 	buf_init(&all);
 	if (c->orig == NULL) {		/* the instance's own */
 		argv[1] = "-M";
@@ -474,8 +569,8 @@ mailbox_room(struct ctx *c, long long size)
  * directory; NULL: the instance's own): 0, or -1 and why
  */
 int
-setup_plan(struct setup_plan *p, const struct setup_opts *o, const char *orig_dir,
-    struct why *why)
+setup_plan(struct setup_plan *p, const struct setup_opts *o, char *const domains[],
+    int ndomains, const char *orig_dir, struct why *why)
 {
 	struct ctx c = { p, o, orig_dir, why, { NULL, 0, 0 } };
 	long long size;
@@ -497,9 +592,13 @@ setup_plan(struct setup_plan *p, const struct setup_opts *o, const char *orig_di
 		goto out;
 	plan_signer(&c);
 	add(&c, PF_MAIN, "disable_mime_output_conversion", "yes");
-	if (size > 0)
+	if (size > 0 && o->mode != SETUP_TRANSPORT)	/* there: the output instance's */
 		add(&c, PF_MAIN, "message_size_limit", "%lld", size + SETUP_SIZE_ROOM);
-	if (((o->paths & SETUP_SUBMISSION) && plan_submission(&c, size) < 0) ||
+	p->size = size;
+	if (o->mode == SETUP_TRANSPORT) {
+		if (plan_transport(&c, domains, ndomains) < 0)
+			goto out;
+	} else if (((o->paths & SETUP_SUBMISSION) && plan_submission(&c, size) < 0) ||
 	    ((o->paths & SETUP_SMTP) && plan_smtp(&c, size) < 0) ||
 	    plan_pickup(&c) < 0 ||
 	    ((o->paths & SETUP_NOTICES) && plan_notices(&c) < 0))

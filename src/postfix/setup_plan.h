@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include "buf.h"
 #include "pfedit.h"
 #include "why.h"
 
@@ -18,8 +19,9 @@
 #define SETUP_CLIENTS		"dkimpipe_clients.cidr"
 #define SETUP_NOTICES_MAP	"dkimpipe_notices.regexp"
 #define SETUP_SIZE_ROOM		40960	/* bytes a signed copy may grow */
+#define SETUP_SENDERS		"dkimpipe_senders"	/* --mode transport */
 
-enum setup_mode { SETUP_PIPE, SETUP_SPAWN };
+enum setup_mode { SETUP_PIPE, SETUP_SPAWN, SETUP_TRANSPORT };
 
 struct setup_opts {
 	enum setup_mode	 mode;
@@ -41,12 +43,14 @@ struct setup_plan {
 	size_t		  nset;
 	struct setup_file *files;	/* in Postfix's directory: removed by --undo */
 	size_t		  nfiles;
+	long long	  size;		/* message_size_limit before setup */
 };
 
-int	setup_plan(struct setup_plan *, const struct setup_opts *, const char *,
-	    struct why *);
+int	setup_plan(struct setup_plan *, const struct setup_opts *, char *const [],
+	    int, const char *, struct why *);
 void	setup_plan_free(struct setup_plan *);
 const char *setup_signer(const struct setup_opts *);
+int	setup_networks(const char *, struct buf *, struct why *);
 int	setup_signer_entry(const struct pfset *);
 
 #endif

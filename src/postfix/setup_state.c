@@ -232,6 +232,8 @@ owned_line(struct setup_owned *o, char *line)
 		strlcpy(o->selector, arg, sizeof(o->selector));
 	else if (strcmp(line, "statoverride") == 0)
 		o->statoverride = 1;
+	else if (strcmp(line, "instance") == 0)
+		o->instance = 1;
 	else if (strcmp(line, "edited") == 0)
 		o->edited[strcmp(arg, "master.cf") == 0] = 1;
 	else
@@ -282,6 +284,8 @@ setup_state_save(const struct setup_owned *o, struct why *why)
 		buf_printf(&b, "selector %s\n", o->selector);
 	if (o->statoverride)
 		buf_printf(&b, "statoverride yes\n");
+	if (o->instance)
+		buf_printf(&b, "instance postfix-out\n");
 	for (i = 0; i < 2; i++)
 		if (o->edited[i])
 			buf_printf(&b, "edited %s\n", cf_files[i]);

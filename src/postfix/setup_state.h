@@ -21,6 +21,7 @@ struct setup_owned {
 	char		  selector[64];
 	int		  statoverride;	/* it made postlog(1) set-gid */
 	int		  edited[2];	/* main.cf, master.cf changed by others */
+	int		  instance;	/* it made the output instance */
 };
 
 int	setup_state_load(struct setup_owned *, struct why *);

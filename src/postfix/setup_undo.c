@@ -7,9 +7,12 @@
  * in Postfix's directory are removed, Postfix is reloaded, and the mail
  * queued for the signer (a content_filter record naming dkimsign or
  * dkimlmtp) is requeued with postsuper -r, which drops that record, so it
- * is delivered once, unsigned. Keys and dkimpipe.conf stay.
+ * is delivered once, unsigned. Postfix need not be running (then it is
+ * not reloaded; it starts with the old files). Keys and dkimpipe.conf stay.
  */
 #include <sys/stat.h>
+
+#include <dirent.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,11 +23,11 @@
 
 #include "runcmd.h"
 #include "setup_apply.h"
+#include "setup_instance.h"
 #include "setup_undo.h"
 #include "wholefile.h"
 #include "xmem.h"
 
-#define POSTQUEUE	"/usr/sbin/postqueue"
 #define POSTCAT		"/usr/sbin/postcat"
 #define POSTSUPER	"/usr/sbin/postsuper"
 #define POSTKICK	"/usr/sbin/postkick"
@@ -112,14 +115,14 @@ restore_bytes(const char *confdir, const char *name, int dryrun, struct why *why
 /* restore_file - one of main.cf and master.cf back as it was */
 static int
 restore_file(const char *confdir, const struct setup_owned *o, int main_cf,
-    int dryrun, struct why *why)
+    int unchanged, int dryrun, struct why *why)
 {
 	const char *name = main_cf ? "main.cf" : "master.cf";
 	struct setup_changes c;
 	struct setup_plan none;
 	int r;
 
-	if (!o->edited[!main_cf] && setup_state_unchanged(confdir, name))
+	if (unchanged)
 		return restore_bytes(confdir, name, dryrun, why);
 	show_diff(confdir, name);
 	memset(&c, 0, sizeof(c));
@@ -172,60 +175,145 @@ for_signer(const char *id)
 	return yes;
 }
 
-/* next_id - the next "queue_id" of postqueue -j's output after *p, in id */
-static int
-next_id(const char **p, char *id, size_t size)
+/* walk - the names of the files under dir (hashed queue subdirectories), into ids */
+static void
+walk(const char *dir, int depth, struct buf *ids)
 {
-	const char *q;
-	size_t n;
+	char path[4096];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
 
-	if ((q = strstr(*p, "\"queue_id\": \"")) == NULL)
-		return 0;
-	q += 13;
-	n = strspn(q, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
-	if (n == 0 || n >= size || q[n] != '"')
-		return 0;
-	memcpy(id, q, n);
-	id[n] = '\0';
-	*p = q + n;
-	return 1;
+	if (depth > 4 || (d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			walk(path, depth + 1, ids);
+		else if (S_ISREG(st.st_mode) && strlen(e->d_name) < 64 &&
+		    e->d_name[strspn(e->d_name, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz")] == '\0')
+			buf_printf(ids, "%s\n", e->d_name);
+	}
+	closedir(d);
+}
+
+/*
+ * queue_ids - the ids of the messages in the incoming, active and deferred
+ * queues, one per line, read from the queue directory itself (so it works
+ * with Postfix stopped, and has no size limit): 0, or -1
+ */
+static int
+queue_ids(struct buf *ids, struct why *why)
+{
+	static const char *const queues[] = { "incoming", "active", "deferred" };
+	char dir[4096];
+	struct buf q;
+	size_t i;
+
+	buf_init(&q);
+	if (pfedit_effective(NULL, "queue_directory", &q, why) < 0) {
+		buf_free(&q);
+		return -1;
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", q.data, queues[i]);
+		walk(dir, 0, ids);
+	}
+	buf_free(&q);
+	buf_addc(ids, '\0');
+	return 0;
+}
+
+/*
+ * quiet_config - with Postfix stopped, postsuper writes Postfix's
+ * maillog_file itself and dies when it cannot open it: a copy of the
+ * configuration in dir without it (0), or -1 when none is needed or made
+ */
+static int
+quiet_config(const char *confdir, char *dir, size_t size)
+{
+	const char *clear[] = { "/usr/sbin/postconf", "-c", dir, "-e",
+	    "maillog_file=", NULL };
+	char from[4096], to[4096];
+	struct buf b, v;
+	struct why why;
+	int r = 0;
+
+	buf_init(&v);
+	if (pfedit_effective(NULL, "maillog_file", &v, &why) < 0 || v.data[0] == '\0') {
+		buf_free(&v);
+		return -1;
+	}
+	buf_free(&v);
+	snprintf(dir, size, "/tmp/dkimpipe-requeue.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	buf_init(&b);
+	snprintf(from, sizeof(from), "%s/main.cf", confdir);
+	snprintf(to, sizeof(to), "%s/main.cf", dir);
+	if (wholefile_read(from, &b, &why) < 0 ||
+	    wholefile_write(to, b.data, b.len, 0644, 0, 0, &why) < 0 ||
+	    runcmd(clear, NULL, NULL, 0) != 0)
+		r = -1;
+	buf_free(&b);
+	if (r < 0) {
+		(void)unlink(to);
+		(void)rmdir(dir);
+	}
+	return r;
 }
 
 /*
  * setup_requeue - requeue every message waiting for the signer: postsuper
  * -r drops its content_filter record, and the filter-free Postfix delivers
- * it once, unsigned. Returns how many, or -1 and why.
+ * it once, unsigned (when Postfix is stopped: once it is started). Returns
+ * how many, or -1 and why.
  */
 int
-setup_requeue(int dryrun, struct why *why)
+setup_requeue(const char *confdir, int running, int dryrun, struct why *why)
 {
-	const char *list[] = { POSTQUEUE, "-j", NULL };
 	const char *requeue[] = { POSTSUPER, "-r", NULL, "incoming", "active",
-	    "deferred", NULL };	/* not hold: the admin's own decision */
+	    "deferred", NULL, NULL, NULL };	/* not hold: the admin's own decision */
 	const char *wake[] = { POSTKICK, "public", "pickup", "W", NULL };
-	const char *p;
-	struct buf out;
-	char id[64];
-	int n = 0;
+	char quiet[64], *p, *nl, path[128];
+	struct buf ids;
+	int n = 0, r = 0, q = -1;
 
-	buf_init(&out);
-	if (runcmd(list, &out, NULL, 0) != 0) {
-		buf_free(&out);
-		return why_set(why, EX_UNAVAILABLE, "postqueue -j failed"), -1;
+	buf_init(&ids);
+	if (queue_ids(&ids, why) < 0) {
+		buf_free(&ids);
+		return -1;
 	}
-	buf_addc(&out, '\0');
-	for (p = out.data; next_id(&p, id, sizeof(id)); ) {
-		if (!for_signer(id))
+	if (!running && !dryrun && (q = quiet_config(confdir, quiet, sizeof(quiet))) == 0) {
+		requeue[1] = "-c";	/* postsuper -c DIR -r ID queue... */
+		requeue[2] = quiet;
+		requeue[3] = "-r";
+		requeue[5] = "incoming";
+		requeue[6] = "active";
+		requeue[7] = "deferred";
+	}
+	for (p = ids.data; r == 0 && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		if (!for_signer(p))
 			continue;
-		requeue[2] = id;
-		if (setup_command(requeue, dryrun, why) < 0) {
-			buf_free(&out);
-			return -1;
-		}
-		n++;
+		requeue[q == 0 ? 4 : 2] = p;
+		if ((r = setup_command(requeue, dryrun, why)) == 0)
+			n++;
 	}
-	buf_free(&out);
-	if (n > 0 && setup_command(wake, dryrun, why) < 0)
+	buf_free(&ids);
+	if (q == 0) {
+		snprintf(path, sizeof(path), "%s/main.cf", quiet);
+		(void)unlink(path);
+		(void)rmdir(quiet);
+	}
+	if (r < 0)
+		return -1;
+	if (n > 0 && running && setup_command(wake, dryrun, why) < 0)
 		return -1;	/* pickup looks at maildrop only once a minute */
 	return n;
 }
@@ -238,8 +326,9 @@ int
 setup_undo(const char *confdir, int dryrun, struct why *why)
 {
 	const char *reload[] = { "/usr/sbin/postfix", "reload", NULL };
+	const char *status[] = { "/usr/sbin/postfix", "status", NULL };
 	struct setup_owned o;
-	int r, n;
+	int r, n = 0, running, same[2], gone = 1;
 
 	if ((r = setup_state_load(&o, why)) <= 0) {
 		if (r == 0)
@@ -247,11 +336,19 @@ setup_undo(const char *confdir, int dryrun, struct why *why)
 		return r;
 	}
 	r = -1;
-	if (restore_file(confdir, &o, 1, dryrun, why) < 0 ||
-	    restore_file(confdir, &o, 0, dryrun, why) < 0 ||
+	running = runcmd(status, NULL, NULL, 0) == 0;	/* else no reload */
+	/* as setup left them: before postmulti edits main.cf destroying postfix-out */
+	same[0] = !o.edited[0] && setup_state_unchanged(confdir, "main.cf");
+	same[1] = !o.edited[1] && setup_state_unchanged(confdir, "master.cf");
+	if (o.instance && (gone = setup_instance_undo(dryrun, why)) < 0)
+		goto out;
+	if (gone == 0)
+		same[0] = 0;	/* it runs on: main.cf keeps naming it */
+	if (restore_file(confdir, &o, 1, same[0], dryrun, why) < 0 ||
+	    restore_file(confdir, &o, 0, same[1], dryrun, why) < 0 ||
 	    remove_files(&o, dryrun, why) < 0 ||
-	    setup_command(reload, dryrun, why) < 0 ||
-	    (n = setup_requeue(dryrun, why)) < 0)
+	    (running && setup_command(reload, dryrun, why) < 0) ||
+	    (n = setup_requeue(confdir, running, dryrun, why)) < 0)
 		goto out;
 	if (!dryrun && setup_state_forget(why) < 0)
 		goto out;

@@ -7,6 +7,6 @@
 #include "why.h"
 
 int	setup_undo(const char *, int, struct why *);
-int	setup_requeue(int, struct why *);
+int	setup_requeue(const char *, int, int, struct why *);
 
 #endif
