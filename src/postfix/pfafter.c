@@ -64,28 +64,6 @@ struct entry {
 	size_t		 len;
 };
 
-/* dump_get - the value of key in a "key = value" listing: 0, or -1 */
-static int
-dump_get(const char *dump, const char *key, char *out, size_t size)
-{
-	size_t n = strlen(key);
-	const char *p, *end;
-
-	for (p = dump; *p != '\0'; p = end + (*end == '\n')) {
-		end = p + strcspn(p, "\n");
-		if ((size_t)(end - p) < n + 2 || strncmp(p, key, n) != 0 ||
-		    p[n] != ' ' || p[n + 1] != '=')
-			continue;
-		p += n + 2;
-		if (*p == ' ')
-			p++;
-		snprintf(out, size, "%.*s", (int)(end - p), p);
-		return 0;
-	}
-	out[0] = '\0';
-	return -1;
-}
-
 /*
  * param - name's value for service svc (its -o override, else main.cf;
  * svc NULL: main.cf) in out, and where it is set in where
@@ -98,13 +76,13 @@ param(const struct after *a, const char *svc, const char *name, char *out,
 
 	if (svc != NULL) {
 		snprintf(key, sizeof(key), "%s/%s", svc, name);
-		if (dump_get(a->over, key, out, size) == 0) {
+		if (postconf_dump_get(a->over, key, out, size) == 0) {
 			snprintf(where, wsize, "master.cf %s", svc);
 			return;
 		}
 	}
 	snprintf(where, wsize, "main.cf");
-	(void)dump_get(a->main, name, out, size);
+	(void)postconf_dump_get(a->main, name, out, size);
 }
 
 /* oversigned - is a header field name in dkimpipe's oversign_headers */
@@ -518,7 +496,7 @@ check_client(const struct after *a, const struct client_check *ck,
 		if (prefix != NULL && strcmp(c->prefix, prefix) != 0)
 			continue;
 		snprintf(key, sizeof(key), "%s/%s", c->name, name);
-		if (dump_get(a->over, key, v, sizeof(v)) < 0) {
+		if (postconf_dump_get(a->over, key, v, sizeof(v)) < 0) {
 			n = strlen(users);
 			snprintf(users + n, sizeof(users) - n, "%s%s", n ? ", " : "",
 			    c->name);
@@ -527,7 +505,7 @@ check_client(const struct after *a, const struct client_check *ck,
 			client_warn(a, ck, name, v, key);
 		}
 	}
-	if (users[0] == '\0' || dump_get(a->main, name, v, sizeof(v)) < 0 ||
+	if (users[0] == '\0' || postconf_dump_get(a->main, name, v, sizeof(v)) < 0 ||
 	    !client_bad(a, ck, v))
 		return;
 	snprintf(key, sizeof(key), "main.cf; used by %s", users);
@@ -554,7 +532,7 @@ routed(const struct after *a, const char *name)
 	size_t i;
 
 	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
-		if (dump_get(a->main, params[i], v, sizeof(v)) == 0 &&
+		if (postconf_dump_get(a->main, params[i], v, sizeof(v)) == 0 &&
 		    (strcmp(v, name) == 0 || route_transport(v, name)))
 			return 1;
 	return 0;
@@ -567,7 +545,7 @@ filters(const struct after *a, const char *name)
 	char v[PFAFTER_VALUE];
 	const char *p, *end, *q;
 
-	if (dump_get(a->main, "content_filter", v, sizeof(v)) == 0 &&
+	if (postconf_dump_get(a->main, "content_filter", v, sizeof(v)) == 0 &&
 	    route_transport(v, name))
 		return 1;
 	for (p = a->over; *p != '\0'; p = end + (*end == '\n')) {

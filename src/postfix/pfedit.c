@@ -37,6 +37,26 @@ squash(struct buf *b)
 	b->len = n;
 }
 
+/* query - "postconf [-c dir] [o1] [o2] key" in argv (8 slots) */
+static void
+query(const char *argv[8], const char *dir, const char *o1, const char *o2,
+    const char *key)
+{
+	size_t n = 0;
+
+	argv[n++] = POSTCONF;
+	if (dir != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = dir;
+	}
+	if (o1 != NULL)
+		argv[n++] = o1;
+	if (o2 != NULL)
+		argv[n++] = o2;
+	argv[n++] = key;
+	argv[n] = NULL;
+}
+
 /* the postconf(1) option that reads a setting of each kind */
 static const char *const read_opt[] = { "-n", "-M", "-P" };
 
@@ -50,18 +70,8 @@ pfedit_get(const char *dir, enum pfkind kind, const char *key, struct buf *val,
 {
 	const char *argv[8];
 	char err[512];
-	size_t n = 0;
 
-	argv[n++] = POSTCONF;
-	if (dir != NULL) {
-		argv[n++] = "-c";
-		argv[n++] = dir;
-	}
-	if (kind != PF_ENTRY)
-		argv[n++] = "-h";
-	argv[n++] = read_opt[kind];
-	argv[n++] = key;
-	argv[n] = NULL;
+	query(argv, dir, kind != PF_ENTRY ? "-h" : NULL, read_opt[kind], key);
 	buf_reset(val);
 	if (runcmd(argv, val, err, sizeof(err)) != 0)
 		return why_set(why, EX_CONFIG, "postconf %s %s: %s", read_opt[kind],
@@ -85,18 +95,10 @@ int
 pfedit_effective(const char *dir, const char *name, struct buf *val,
     struct why *why)
 {
-	const char *argv[7];
+	const char *argv[8];
 	char err[512];
-	size_t n = 0;
 
-	argv[n++] = POSTCONF;
-	if (dir != NULL) {
-		argv[n++] = "-c";
-		argv[n++] = dir;
-	}
-	argv[n++] = "-hx";
-	argv[n++] = name;
-	argv[n] = NULL;
+	query(argv, dir, "-hx", NULL, name);
 	buf_reset(val);
 	if (runcmd(argv, val, err, sizeof(err)) != 0)	/* warnings are no failure */
 		return why_set(why, EX_CONFIG, "postconf -hx %s: %s", name,

@@ -73,26 +73,6 @@ struct path {
 	size_t		 n;
 };
 
-/* dump_get - the value of key in a "key = value" listing: 0, or -1 */
-static int
-dump_get(const char *dump, const char *key, char *out, size_t size)
-{
-	size_t n = strlen(key);
-	const char *p, *end;
-
-	for (p = dump; *p != '\0'; p = end + (*end == '\n')) {
-		end = p + strcspn(p, "\n");
-		if ((size_t)(end - p) < n + 2 || strncmp(p, key, n) != 0 ||
-		    p[n] != ' ' || p[n + 1] != '=')
-			continue;
-		p += n + 2 + (p[n + 2] == ' ');
-		snprintf(out, size, "%.*s", (int)(end - p), p);
-		return 0;
-	}
-	out[0] = '\0';
-	return -1;
-}
-
 /* entry_next - the next "postconf -M" line at *pp: name, type, command */
 static int
 entry_next(const char **pp, char name[128], char type[16], char cmd[64],
@@ -155,7 +135,7 @@ service_param(const struct inst *in, const char *svc, const char *name,
 	char key[256];
 
 	snprintf(key, sizeof(key), "%s/%s", svc, name);
-	if (dump_get(in->over, key, out, size) == 0)
+	if (postconf_dump_get(in->over, key, out, size) == 0)
 		return;
 	if (postconf_dir_param(in->dir, name, out, size) < 0)
 		out[0] = '\0';
@@ -462,7 +442,7 @@ reinject_filtered(const struct inst *in, const struct conf *cf,
 	const char *where = "master.cf";
 
 	snprintf(key, sizeof(key), "%s/content_filter", svc);
-	if (dump_get(in->over, key, v, sizeof(v)) < 0) {
+	if (postconf_dump_get(in->over, key, v, sizeof(v)) < 0) {
 		where = "main.cf";
 		if (postconf_dir_param(in->dir, "content_filter", v, sizeof(v)) < 0)
 			return 0;

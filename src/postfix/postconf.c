@@ -5,6 +5,7 @@
  * answer. Used by check to catch a set-up that would loop; it decides
  * nothing itself.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -163,4 +164,29 @@ postconf_has_word(const char *list, const char *word)
 		p += len;
 	}
 	return 0;
+}
+
+/*
+ * postconf_dump_get - the value of key in a "key = value" listing (what
+ * postconf -n or -P prints) in out: 0, or -1 ("" in out) when absent
+ */
+int
+postconf_dump_get(const char *dump, const char *key, char *out, size_t size)
+{
+	size_t n = strlen(key);
+	const char *p, *end;
+
+	for (p = dump; *p != '\0'; p = end + (*end == '\n')) {
+		end = p + strcspn(p, "\n");
+		if ((size_t)(end - p) < n + 2 || strncmp(p, key, n) != 0 ||
+		    p[n] != ' ' || p[n + 1] != '=')
+			continue;
+		p += n + 2;
+		if (*p == ' ')
+			p++;
+		snprintf(out, size, "%.*s", (int)(end - p), p);
+		return 0;
+	}
+	out[0] = '\0';
+	return -1;
 }

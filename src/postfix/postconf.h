@@ -22,5 +22,6 @@ int	postmulti_list(char *, size_t);
 int	postmulti_status(const char *);
 
 int	postconf_has_word(const char *, const char *);
+int	postconf_dump_get(const char *, const char *, char *, size_t);
 
 #endif
