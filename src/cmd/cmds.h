@@ -9,6 +9,7 @@ int	cmd_deliver(int, char **);
 int	cmd_dnsrecord(int, char **);
 int	cmd_keygen(int, char **);
 int	cmd_lmtp(int, char **);
+int	cmd_proxy(int, char **);
 int	cmd_setup(int, char **);
 int	cmd_sign(int, char **);
 int	cmd_testkey(int, char **);

@@ -26,6 +26,7 @@ static const struct {
 	{ "sign", cmd_sign },
 	{ "deliver", cmd_deliver },
 	{ "lmtp", cmd_lmtp },
+	{ "proxy", cmd_proxy },
 	{ "check", cmd_check },
 	{ "keygen", cmd_keygen },
 	{ "dnsrecord", cmd_dnsrecord },

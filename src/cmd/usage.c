@@ -25,6 +25,7 @@ static const struct {
 	{ "deliver", "deliver [-c config] [-q queue_id] [-a client_address] "
 	    "[-u sasl_username] -f sender -- recipient..." },
 	{ "lmtp", "lmtp [-c config]" },
+	{ "proxy", "proxy [-c config]" },
 	{ "check", "check [-c config]" },
 	{ "keygen", "keygen -d domain -s selector [-t rsa|ed25519] [-b bits] [-D dir]" },
 	{ "dnsrecord", "dnsrecord -k keyfile -s selector [-d domain] [-1] [-U]" },

@@ -220,7 +220,7 @@ lmtp_verb(const char *line, const char **arg)
 		{ "LHLO", LV_LHLO }, { "MAIL", LV_MAIL }, { "RCPT", LV_RCPT },
 		{ "DATA", LV_DATA }, { "RSET", LV_RSET }, { "NOOP", LV_NOOP },
 		{ "QUIT", LV_QUIT }, { "XFORWARD", LV_XFORWARD },
-		{ "HELO", LV_HELO }, { "EHLO", LV_HELO }, { "VRFY", LV_OTHER },
+		{ "HELO", LV_HELO }, { "EHLO", LV_EHLO }, { "VRFY", LV_OTHER },
 		{ "EXPN", LV_OTHER }, { "HELP", LV_OTHER }, { "BDAT", LV_OTHER },
 		{ "STARTTLS", LV_OTHER }, { "AUTH", LV_OTHER }, { "TURN", LV_OTHER },
 	};

@@ -29,7 +29,7 @@ struct lmtp {
 
 enum lmtp_verb {
 	LV_LHLO, LV_MAIL, LV_RCPT, LV_DATA, LV_RSET, LV_NOOP, LV_QUIT,
-	LV_XFORWARD, LV_HELO, LV_OTHER, LV_UNKNOWN
+	LV_XFORWARD, LV_HELO, LV_EHLO, LV_OTHER, LV_UNKNOWN
 };
 
 typedef void (*lmtp_sink)(void *, const char *, size_t);

@@ -188,40 +188,38 @@ pass_origin(struct signed_msg *m, const struct conf *cf, const char *addr,
 }
 
 /*
- * pass_on - apply the policy to a message that the signer has seen;
- * rc and sw are what the signer returned. so is the process's connection
- * to the re-injection smtpd (used when reinject is smtp:). v->res is the
- * caller's array for per-recipient answers (SMTP re-injection), or NULL.
+ * pass_decide - whether a message the signer has seen goes on: 0 (signed
+ * when m->outcome is OUT_SIGNED), or -1 with the verdict that keeps or
+ * bounces it. rc and sw are what the signer returned.
+ */
+int
+pass_decide(const struct conf *cf, const struct signed_msg *m, int rc,
+    const struct why *sw, struct verdict *v)
+{
+	v->per_rcpt = 0;
+	if (rc < 0 && m->outcome != OUT_REFUSED) {
+		pass_fail(v, EX_TEMPFAIL, "4.3.0", sw);
+		return -1;
+	}
+	if (m->outcome == OUT_REFUSED && cf->on_refusal == REFUSAL_BOUNCE) {
+		pass_fail(v, EX_DATAERR, "5.6.0", sw);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * pass_passed - the next hop has the message: the verdict is EX_OK, and
+ * the log record says how it went on (sw: the signer's refusal, if any)
  */
 void
-pass_on(const struct conf *cf, struct smtpout *so, const char *qid,
-    const struct envelope *env, struct signed_msg *m, int rc,
+pass_passed(const struct conf *cf, const char *qid, const struct signed_msg *m,
     const struct why *sw, struct verdict *v)
 {
 	char from[600], sums[1000];
-	struct why why = *sw;
 
-	v->per_rcpt = 0;
-	if (rc < 0 && m->outcome != OUT_REFUSED) {
-		pass_fail(v, EX_TEMPFAIL, "4.3.0", &why);
-		return;
-	}
-	if (m->outcome == OUT_REFUSED && cf->on_refusal == REFUSAL_BOUNCE) {
-		pass_fail(v, EX_DATAERR, "5.6.0", &why);
-		return;
-	}
 	sigs_summary(m, cf, sums, sizeof(sums));
 	log_sanitize(from, m->addr, sizeof(from));
-	if (cf->reinject != NULL && so != NULL && v->res != NULL) {
-		if (over_smtp(cf, so, qid, env, m, v) < 0)
-			return;
-	} else if (v->res != NULL && mixed_notify(env)) {
-		if (by_notify(cf, qid, env, m, v) < 0)
-			return;
-	} else if (resubmit(cf, env, m, m->outcome == OUT_SIGNED, &why) < 0) {
-		pass_fail(v, EX_TEMPFAIL, "4.3.0", &why);
-		return;
-	}
 	v->status = EX_OK;
 	v->dsn = "2.0.0";
 	if (m->outcome == OUT_SIGNED)
@@ -235,7 +233,35 @@ pass_on(const struct conf *cf, struct smtpout *so, const char *qid,
 		    m->outside, (long long)m->spool.size);
 	else
 		log_warn("%s: not signed: %s; passed on unsigned, size=%lld", qid,
-		    why.text, (long long)m->spool.size);
+		    sw->text, (long long)m->spool.size);
 	snprintf(v->why.text, sizeof(v->why.text), "%s",
 	    m->outcome == OUT_SIGNED ? "signed and passed on" : "passed on unsigned");
+}
+
+/*
+ * pass_on - apply the policy to a message that the signer has seen;
+ * rc and sw are what the signer returned. so is the process's connection
+ * to the re-injection smtpd (used when reinject is smtp:). v->res is the
+ * caller's array for per-recipient answers (SMTP re-injection), or NULL.
+ */
+void
+pass_on(const struct conf *cf, struct smtpout *so, const char *qid,
+    const struct envelope *env, struct signed_msg *m, int rc,
+    const struct why *sw, struct verdict *v)
+{
+	struct why why = *sw;
+
+	if (pass_decide(cf, m, rc, sw, v) < 0)
+		return;
+	if (cf->reinject != NULL && so != NULL && v->res != NULL) {
+		if (over_smtp(cf, so, qid, env, m, v) < 0)
+			return;
+	} else if (v->res != NULL && mixed_notify(env)) {
+		if (by_notify(cf, qid, env, m, v) < 0)
+			return;
+	} else if (resubmit(cf, env, m, m->outcome == OUT_SIGNED, &why) < 0) {
+		pass_fail(v, EX_TEMPFAIL, "4.3.0", &why);
+		return;
+	}
+	pass_passed(cf, qid, m, sw, v);
 }

@@ -26,6 +26,10 @@ struct verdict {
 void	pass_on(const struct conf *, struct smtpout *, const char *,
 	    const struct envelope *, struct signed_msg *, int, const struct why *,
 	    struct verdict *);
+int	pass_decide(const struct conf *, const struct signed_msg *, int,
+	    const struct why *, struct verdict *);
+void	pass_passed(const struct conf *, const char *, const struct signed_msg *,
+	    const struct why *, struct verdict *);
 void	pass_fail(struct verdict *, int, const char *, const struct why *);
 void	pass_origin(struct signed_msg *, const struct conf *, const char *,
 	    const char *);

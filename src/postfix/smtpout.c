@@ -73,6 +73,8 @@ extension(struct smtpout *so, const char *kw)
 		so->ext |= EXT_SMTPUTF8;
 	else if (n == 8 && strncasecmp(kw, "8BITMIME", 8) == 0)
 		so->ext |= EXT_8BITMIME;
+	else if (n == 8 && strncasecmp(kw, "XFORWARD", 8) == 0)
+		so->ext |= EXT_XFORWARD;
 }
 
 /*
@@ -127,6 +129,17 @@ drop(struct smtpout *so)
 	lmtp_free(&so->io);
 	close(so->fd);
 	smtpout_init(so);
+}
+
+/* lost - no answer: the connection is dropped; 0 with why and text set */
+static int
+lost(struct smtpout *so, const struct conf *cf, char *text, size_t size,
+    struct why *why)
+{
+	drop(so);
+	strlcpy(text, "4.4.2 lost connection to the re-injection server", size);
+	why_set(why, EX_TEMPFAIL, "lost connection to %s", cf->reinject);
+	return 0;
 }
 
 /* connect_peer - connect, read the greeting, EHLO; 0 or -1 with why */
@@ -308,6 +321,89 @@ rcpt_to(const struct smtpout *so, const struct envelope *env, size_t i,
 }
 
 /*
+ * smtpout_mail - the start of a transaction: a connection that answers,
+ * XFORWARD (xfwd: "NAME=... ADDR=...", or NULL) when the next hop offers
+ * it, then MAIL FROM. The next hop's reply code with its text, or 0 with
+ * why set when it could not be reached or the connection broke.
+ */
+int
+smtpout_mail(struct smtpout *so, const struct conf *cf,
+    const struct envelope *env, const char *xfwd, char *text, size_t size,
+    struct why *why)
+{
+	char line[2 * LMTP_LINE];
+	int code;
+
+	if (ready(so, cf, why) < 0) {
+		strlcpy(text, "4.4.1 cannot reach the re-injection server", size);
+		return 0;
+	}
+	so->used = 1;
+	if (xfwd != NULL && *xfwd != '\0' && (so->ext & EXT_XFORWARD)) {
+		snprintf(line, sizeof(line), "XFORWARD %s", xfwd);
+		if ((code = command(so, text, size, line)) == 0)
+			return lost(so, cf, text, size, why);
+		if (code != 250)	/* not authorized: go on without it */
+			so->ext &= ~EXT_XFORWARD;
+	}
+	mail_from(so, env, line, sizeof(line));
+	if ((code = command(so, text, size, line)) == 0)
+		return lost(so, cf, text, size, why);
+	return code;
+}
+
+/*
+ * smtpout_rcpt - RCPT TO for recipient i of env: the next hop's reply
+ * code with its text, 0 (why set) when the connection is gone
+ */
+int
+smtpout_rcpt(struct smtpout *so, const struct conf *cf,
+    const struct envelope *env, size_t i, char *text, size_t size,
+    struct why *why)
+{
+	char line[2 * LMTP_LINE];
+	int code;
+
+	if (so->fd < 0)
+		return lost(so, cf, text, size, why);
+	rcpt_to(so, env, i, line, sizeof(line));
+	if ((code = command(so, text, size, line)) == 0)
+		return lost(so, cf, text, size, why);
+	return code;
+}
+
+/*
+ * smtpout_data - DATA and the message (with the signature fields when
+ * with_sigs): the next hop's final reply code with its text, 0 (why set)
+ * when the connection broke before it answered
+ */
+int
+smtpout_data(struct smtpout *so, const struct conf *cf, struct signed_msg *m,
+    int with_sigs, char *text, size_t size, struct why *why)
+{
+	int code;
+
+	if (so->fd < 0)
+		return lost(so, cf, text, size, why);
+	if ((code = send_data(so, m, with_sigs, text, size, why)) == 0)
+		return lost(so, cf, text, size, why);
+	return code;
+}
+
+/* smtpout_abort - the transaction on the next hop ends without a message */
+void
+smtpout_abort(struct smtpout *so)
+{
+	char text[256];
+
+	if (so->fd >= 0 && so->used &&
+	    command(so, text, sizeof(text), "RSET") != 250)
+		drop(so);
+	else
+		so->used = 0;
+}
+
+/*
  * smtpout_send - one transaction; res[i] gets each recipient's answer.
  * 0 when the next hop answered, -1 (why says) when it could not be
  * reached or the connection broke: then every recipient without a
@@ -318,27 +414,22 @@ smtpout_send(struct smtpout *so, const struct conf *cf,
     const struct envelope *env, struct signed_msg *m, int with_sigs,
     struct rcpt_result *res, struct why *why)
 {
-	char text[256], line[2 * LMTP_LINE];
+	char text[256];
 	size_t i, ok = 0, n = env->n;
 	int code;
 
 	memset(res, 0, n * sizeof(*res));
-	if (ready(so, cf, why) < 0) {
-		all(res, n, 451, "4.4.1 cannot reach the re-injection server");
+	if ((code = smtpout_mail(so, cf, env, NULL, text, sizeof(text), why)) == 0) {
+		all(res, n, 451, text);
 		return -1;
 	}
-	so->used = 1;
-	mail_from(so, env, line, sizeof(line));
-	if ((code = command(so, text, sizeof(text), line)) != 250) {
-		if (code == 0)
-			goto lost;
+	if (code != 250) {
 		all(res, n, code, text);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		rcpt_to(so, env, i, line, sizeof(line));
-		if ((code = command(so, text, sizeof(text), line)) == 0)
-			goto lost;
+		if ((code = smtpout_rcpt(so, cf, env, i, text, sizeof(text), why)) == 0)
+			break;
 		res[i].code = code == 250 || code == 251 ? 0 : code;
 		if (res[i].code != 0)
 			strlcpy(res[i].text, text, sizeof(res[i].text));
@@ -349,14 +440,14 @@ smtpout_send(struct smtpout *so, const struct conf *cf,
 		return 0;
 	if (so->atomic && ok < n)
 		return refuse_all(so, res, n);
-	if ((code = send_data(so, m, with_sigs, text, sizeof(text), why)) == 0)
-		goto lost;
+	if (i == n)
+		code = smtpout_data(so, cf, m, with_sigs, text, sizeof(text), why);
+	if (code == 0) {
+		all(res, n, 451, text);
+		return -1;
+	}
 	if (so->atomic && code / 100 == 2)
 		deadline_accepted();	/* deliver: the next hop has it now */
 	all(res, n, code, text);
 	return 0;
-lost:
-	drop(so);
-	all(res, n, 451, "4.4.2 lost connection to the re-injection server");
-	return why_set(why, EX_TEMPFAIL, "lost connection to %s", cf->reinject);
 }

@@ -24,6 +24,7 @@ struct smtpout {
 #define EXT_DSN		0x01
 #define EXT_SMTPUTF8	0x02
 #define EXT_8BITMIME	0x04
+#define EXT_XFORWARD	0x08
 
 /* one recipient's answer from the next hop */
 struct rcpt_result {
@@ -35,6 +36,13 @@ void	smtpout_init(struct smtpout *);
 int	smtpout_send(struct smtpout *, const struct conf *,
 	    const struct envelope *, struct signed_msg *, int,
 	    struct rcpt_result *, struct why *);
+int	smtpout_mail(struct smtpout *, const struct conf *,
+	    const struct envelope *, const char *, char *, size_t, struct why *);
+int	smtpout_rcpt(struct smtpout *, const struct conf *,
+	    const struct envelope *, size_t, char *, size_t, struct why *);
+int	smtpout_data(struct smtpout *, const struct conf *, struct signed_msg *,
+	    int, char *, size_t, struct why *);
+void	smtpout_abort(struct smtpout *);
 void	smtpout_close(struct smtpout *);
 int	smtpout_parse(const char *, struct conf *);
 

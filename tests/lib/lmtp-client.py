@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-# lmtp-client.py DKIMPIPE CONF - drive "dkimpipe lmtp -c CONF" through a
-# script read from stdin, printing every reply line the server sends.
+# lmtp-client.py DKIMPIPE CONF [MODE] - drive "dkimpipe MODE -c CONF"
+# (MODE: lmtp, the default, or proxy) through a script read from stdin,
+# printing every reply line the server sends.
 # Script lines:
 #   COMMAND ...        send it, read its reply (LHLO's is multi-line)
 #   DATA FILE          DATA; on 354 send FILE dot-stuffed with CRLF, then
 #                      read one reply per recipient accepted since MAIL
+#                      (proxy: one reply)
 #   !SHELL COMMAND     run it (edit files between transactions)
 #   PIPELINE / END     the lines between go out in one write, their
 #                      replies are read afterwards
@@ -13,7 +15,8 @@
 import subprocess
 import sys
 
-proc = subprocess.Popen([sys.argv[1], "lmtp", "-c", sys.argv[2]],
+mode = sys.argv[3] if len(sys.argv) > 3 else "lmtp"
+proc = subprocess.Popen([sys.argv[1], mode, "-c", sys.argv[2]],
                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 out = proc.stdout
 
@@ -52,7 +55,7 @@ state = {"rcpts": 0}
 def expect(cmd, code):
     """bookkeeping: how many replies DATA's end will bring"""
     verb = cmd.split(" ", 1)[0].upper()
-    if verb in ("MAIL", "RSET", "LHLO"):
+    if verb in ("MAIL", "RSET", "LHLO", "EHLO", "HELO"):
         state["rcpts"] = 0
     if verb == "RCPT" and code == "250":
         state["rcpts"] += 1
@@ -94,7 +97,7 @@ for raw in sys.stdin:
             send(b"DATA\r\n")
             if reply() == "354":
                 send(stuffed(cmd[5:]))
-                for _ in range(state["rcpts"]):
+                for _ in range(1 if mode == "proxy" else state["rcpts"]):
                     if reply() is None:
                         break
             state["rcpts"] = 0

@@ -6,7 +6,9 @@
 # and as a re-injection server in lmtp tests. Test hooks: a recipient
 # containing "reject5" gets 550, one containing "reject4" gets 450; a
 # sender containing "dropme" makes it hang up after DATA's dot without a
-# reply (the message counts as not stored). DIR/connections counts the
+# reply (the message counts as not stored), one containing "mailreject"
+# gets 550 to MAIL. XFORWARD lines (offered when SINK_EXT lists XFORWARD)
+# go into DIR/N.env before MAIL. DIR/connections counts the
 # connections; DIR/ready appears once it listens. SINK_EXT in the
 # environment lists the EHLO extensions to offer (default: 8BITMIME
 # SMTPUTF8).
@@ -27,7 +29,7 @@ async def session(reader, writer):
     with open(conns, "w") as f:
         f.write("%d\n" % (old + 1))
     say("220 sink.test ESMTP")
-    env = []
+    env, xf = [], []
     while True:
         line = await reader.readline()
         if not line:
@@ -39,8 +41,16 @@ async def session(reader, writer):
             say("\r\n".join(["250-sink.test"] + ["250-" + e for e in ext[:-1]] +
                             ["250 " + e for e in ext[-1:]]) if verb == "EHLO" and ext
                 else "250 sink.test")
+        elif verb == "MAIL" and "mailreject" in cmd:
+            say("550 5.7.1 sender refused")
         elif verb == "MAIL":
             env = [cmd]
+            say("250 ok")
+        elif verb == "XFOR":
+            xf.append(cmd)
+            say("250 2.0.0 Ok")
+        elif verb == "RSET":
+            env, xf = [], []
             say("250 ok")
         elif verb == "RCPT":
             if "reject5" in cmd:
@@ -69,7 +79,8 @@ async def session(reader, writer):
             with open(os.path.join(outdir, "%d.tmp" % n), "wb") as f:
                 f.write(bytes(data))
             with open(os.path.join(outdir, "%d.env" % n), "w") as f:
-                f.write("\n".join(env) + "\n")
+                f.write("\n".join(xf + env) + "\n")
+            env, xf = [], []
             os.rename(os.path.join(outdir, "%d.tmp" % n), os.path.join(outdir, "%d.eml" % n))
             say("250 2.0.0 queued as %d" % n)
         elif verb == "QUIT":

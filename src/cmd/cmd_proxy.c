@@ -1,0 +1,177 @@
+/*
+ * cmd_proxy - "dkimpipe proxy": a before-queue SMTP proxy (Postfix's
+ * smtpd_proxy_filter, SMTPD_PROXY_README) run by spawn(8) on a loopback
+ * port. The session (commands, limits, lifetime) is session.c's; this
+ * file is the ESMTP dialect: MAIL and each RCPT go at once to the next
+ * hop (reinject = smtp:..., a filter-free, milter-free smtpd of the same
+ * Postfix) and are answered with its own replies, so recipient checks
+ * and size limits stay Postfix's. The message is read whole, signed by
+ * the same signer and policy (pass.c) as every mode, then sent on; the
+ * end of DATA gets one reply: the next hop's reply to the signed copy,
+ * or 4xx when signing failed for a temporary reason, or 5xx with
+ * on_refusal = bounce. Nothing is ever accepted that the next hop has
+ * not accepted, and nothing goes to it before the whole message is in:
+ * a client that goes away, or a proxy killed, mid-DATA leaves nothing
+ * behind. It does not queue, retry or hold mail: that is the client's
+ * and Postfix's job.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "conffile.h"
+#include "log.h"
+#include "session.h"
+#include "usage.h"
+
+/* relay - pass on the next hop's reply (one line, made printable) */
+static void
+relay(struct session *s, int code, const char *text)
+{
+	char t[300];
+
+	log_sanitize(t, text, sizeof(t));
+	if (code < 200 || code > 599 || code / 100 == 3)
+		lmtp_reply(&s->io, "451 4.3.0 dkimpipe: unexpected reply from %s: %d %s",
+		    s->live.cf.reinject, code, t);
+	else
+		lmtp_reply(&s->io, "%d %s", code, t);
+}
+
+/* configured - the next hop is an SMTP server; else 451 and -1 */
+static int
+configured(struct session *s)
+{
+	if (s->live.cf.reinject != NULL)
+		return 0;
+	log_error("proxy: dkimpipe.conf sets no reinject = smtp:[127.0.0.1]:PORT; "
+	    "every transaction refused with 451");
+	lmtp_reply(&s->io, "451 4.3.5 dkimpipe: configuration error: "
+	    "proxy needs reinject = smtp:");
+	return -1;
+}
+
+static int
+proxy_mail(struct session *s)
+{
+	struct why why = { 0, "" };
+	struct envelope env;
+	char text[256];
+	int code;
+
+	if (configured(s) < 0)
+		return -1;
+	session_envelope(s, &env);
+	if ((code = smtpout_mail(&s->out, &s->live.cf, &env, s->xfwd, text,
+	    sizeof(text), &why)) == 0) {
+		log_warn("NOQUEUE: %s", why.text);
+		lmtp_reply(&s->io, "451 %s", text);
+		return -1;
+	}
+	relay(s, code, text);
+	return code / 100 == 2 ? 0 : -1;
+}
+
+static int
+proxy_rcpt(struct session *s)
+{
+	struct why why = { 0, "" };
+	struct envelope env;
+	char text[256];
+	int code;
+
+	session_envelope(s, &env);
+	if ((code = smtpout_rcpt(&s->out, &s->live.cf, &env, s->nrcpt - 1, text,
+	    sizeof(text), &why)) == 0) {
+		log_warn("NOQUEUE: %s", why.text);
+		lmtp_reply(&s->io, "451 %s", text);
+		return -1;
+	}
+	relay(s, code, text);
+	return code / 100 == 2 ? 0 : -1;
+}
+
+/* next_qid - "... queued as ID" in the next hop's reply: the id for the log */
+static void
+next_qid(struct session *s, const char *text)
+{
+	const char *p = strstr(text, "queued as ");
+	size_t n;
+
+	if (s->ident[0] != '\0' || p == NULL)
+		return;
+	p += strlen("queued as ");
+	n = strspn(p, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+	if (n > 0 && n < sizeof(s->ident)) {
+		memcpy(s->ident, p, n);
+		s->ident[n] = '\0';
+	}
+}
+
+/*
+ * proxy_pass - send the message on (signed, or unsigned by the policy)
+ * over the transaction that MAIL and RCPT opened; v->res[0] gets the
+ * next hop's reply to it
+ */
+static void
+proxy_pass(struct session *s, struct signed_msg *m, int rc,
+    const struct why *sw, struct verdict *v)
+{
+	const struct conf *cf = &s->live.cf;
+	struct why why = { 0, "" };
+	char text[256];
+	int code;
+
+	if (pass_decide(cf, m, rc, sw, v) < 0) {
+		smtpout_abort(&s->out);	/* the next hop forgets it */
+		return;
+	}
+	code = smtpout_data(&s->out, cf, m, m->outcome == OUT_SIGNED, text,
+	    sizeof(text), &why);
+	v->per_rcpt = 1;
+	v->res[0].code = code ? code : 451;
+	strlcpy(v->res[0].text, text, sizeof(v->res[0].text));
+	if (code / 100 == 2) {
+		next_qid(s, text);
+		pass_passed(cf, session_qid(s), m, sw, v);
+		return;
+	}
+	if (code != 0)
+		why_set(&why, code / 100 == 5 ? EX_DATAERR : EX_TEMPFAIL,
+		    "%s said: %d %s", cf->reinject, code, text);
+	pass_fail(v, code / 100 == 5 ? EX_DATAERR : EX_TEMPFAIL,
+	    code / 100 == 5 ? "5.3.0" : "4.3.0", &why);
+}
+
+/* proxy_replies - one reply to the end of DATA: the next hop's, or ours */
+static void
+proxy_replies(struct session *s, const struct verdict *v)
+{
+	if (v->per_rcpt)
+		relay(s, v->res[0].code, v->res[0].text);
+	else
+		lmtp_reply(&s->io, "%d %s dkimpipe: %s",
+		    v->status == EX_TEMPFAIL ? 451 : 554, v->dsn, v->why.text);
+}
+
+static const struct dialect proxy_dialect = {
+	"ESMTP", 0, proxy_mail, proxy_rcpt, proxy_pass, proxy_replies
+};
+
+int
+cmd_proxy(int argc, char **argv)
+{
+	const char *cfpath = CONF_DEFAULT_PATH;
+	int ch;
+
+	log_open(LOG_TO_SYSLOG, NULL, NULL);
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		if (ch != 'c')
+			return usage_error("proxy");
+		cfpath = optarg;
+	}
+	session_run(&proxy_dialect, cfpath);
+	return EX_OK;
+}
