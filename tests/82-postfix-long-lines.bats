@@ -57,17 +57,6 @@ teardown_file() {
 	pf_teardown "$W"
 }
 
-# maildkim FILE - Mail::DKIM on FILE's rsa-sha256 signatures (the Debian
-# 12 version has no ed25519; a signature field not in h= can go)
-maildkim() {
-	$PY -c 'import re,sys
-d=open(sys.argv[1],"rb").read(); i=re.search(rb"\r?\n\r?\n", d).start()
-h=re.sub(rb"(?mi)^DKIM-Signature:[^\n]*a=ed25519-sha256[^\n]*(?:\n[ \t][^\n]*)*\n?", b"", d[:i].replace(b"\r\n", b"\n"))
-sys.stdout.buffer.write(h + d[i:].replace(b"\r\n", b"\n"))' "$1" > "$1.rsa"
-	grep -qi '^DKIM-Signature:.*a=rsa-sha256' "$1.rsa"
-	perl "$LIB/verify-maildkim.pl" "$W/k/keys.txt" "$1.rsa"
-}
-
 # send_all - every test message over 587 (CRLF on the wire); each copy
 # at the next hop: once, two signatures, a line no longer than 998, and
 # accepted by the three verifiers

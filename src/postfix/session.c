@@ -121,9 +121,9 @@ queue_id(struct session *s, const char *v)
 
 /*
  * keep_xforward - the attributes the next hop may log (NAME ADDR PORT
- * PROTO HELO), printable and as they came (xtext); never DOMAIN, which
- * would have the next hop rewrite the signed headers, nor IDENT, which
- * is this hop's
+ * PROTO HELO), printable and as they came (xtext); never SOURCE, whose
+ * LOCAL would have the next hop rewrite the signed headers, nor IDENT,
+ * which is this hop's
  */
 static void
 keep_xforward(struct session *s, const char *key, const char *val)
