@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench-postfix.sh [MESSAGES [ROUNDS]] - messages per second through a
+# bench-postfix.sh [MESSAGES [ROUNDS [BYTES]]] - messages per second through a
 # real Postfix on loopback, for each way of signing its outgoing mail:
 #   none     no signing (the ceiling)
 #   milter   the OpenDKIM milter on the submission smtpd (what users run today)
@@ -12,7 +12,16 @@
 #            transport maps"): sender_dependent_default_transport_maps to
 #            dkimpipe deliver, SMTP re-injection into the output instance
 #   transport-lmtp  the same with dkimpipe lmtp under spawn(8)
-# Postfix's smtp-source sends MESSAGES (default 300) 4 KB messages over 10
+#   proxy    dkimpipe proxy, before the queue (examples/proxy.master.cf:
+#            smtpd_proxy_filter with speed_adjust, spawn(8), SMTP on to
+#            the re-injection smtpd): one queue pass per message
+#   proxy-floor  the same proxy with a configuration that holds no key
+#            for the senders' domain: every message is passed on unsigned
+#            (the floor of the before-queue design)
+#   rspamd   rspamd's milter doing only DKIM signing (FACTS: its own
+#            rspamd.conf, rspamd_proxy in self-scan mode), when rspamd is
+#            installed; left out otherwise
+# Postfix's smtp-source sends MESSAGES (default 300) messages of BYTES (default 4096) over 10
 # parallel sessions to port 587; Postfix relays them to Postfix's
 # smtp-sink on 127.0.0.1:2525. A round ends when the sink has stored every
 # message; one more or one less fails the run. Modes are interleaved for ROUNDS
@@ -30,7 +39,10 @@ if [ -z "${DKIMPIPE_SANDBOX:-}" ]; then
 fi
 N=${1:-300}
 ROUNDS=${2:-3}
-MODES="none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp"
+BYTES=${3:-4096}
+# BENCH_MODES in the environment picks some of them
+MODES=${BENCH_MODES:-none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-floor rspamd}
+command -v rspamd > /dev/null || MODES=$(echo "$MODES" | sed 's/ *rspamd//')
 BATS_TEST_DIRNAME=$TOP/tests
 . "$TOP/tests/helper.bash"
 . "$TOP/tests/lib/postfix-env.bash"
@@ -55,6 +67,17 @@ setup() {
 	  null_sender= user=dkimpipe argv=$W/floor.sh \${sender} \${recipient}
 	EOF
 	echo 'floor_destination_recipient_limit = 100' >> /etc/postfix/main.cf
+	# the before-queue proxy and its non-signing floor, as in
+	# examples/proxy.master.cf; the floor's configuration has no key for
+	# example.com
+	cat >> /etc/postfix/master.cf <<-EOF
+	127.0.0.1:10027 inet n  n       n       -       20      spawn
+	  user=dkimpipe argv=/usr/local/sbin/dkimpipe proxy
+	127.0.0.1:10031 inet n  n       n       -       20      spawn
+	  user=dkimpipe argv=/usr/local/sbin/dkimpipe proxy -c /etc/dkimpipe/floor.conf
+	EOF
+	printf 'domain = nokey.invalid\nselector = r1\nkeyfile = /etc/dkimpipe/keys/r1.private\nreinject = smtp:[127.0.0.1]:10026\n' > /etc/dkimpipe/floor.conf
+	case " $MODES " in *" rspamd "*) rspamd_start ;; esac
 	# the output instance of the two-instance recipe, idle until used
 	sh "$TOP/scripts/postfix-out-instance.sh" > "$W/out.log" 2>&1 ||
 	    { cat "$W/out.log" >&2; exit 1; }
@@ -83,6 +106,31 @@ setup() {
 	opendkim -x "$OD/opendkim.conf" || { echo "bench-postfix: opendkim did not start" >&2; exit 1; }
 }
 
+rspamd_start() {	# rspamd's milter, DKIM signing only, with the same key
+	RS=$W/rspamd
+	install -d -o _rspamd -g _rspamd "$RS" "$RS/db" "$RS/run"
+	install -m 600 -o _rspamd /etc/dkimpipe/keys/r1.private "$RS/r1.key"
+	cat > "$RS/rspamd.conf" <<-EOF
+	options { filters = "dkim"; explicit_modules = []; local_addrs = ["127.0.0.0/8"];
+	  dbdir = "$RS/db"; rundir = "$RS/run"; pidfile = "$RS/run/rspamd.pid"; }
+	logging { type = "file"; filename = "$RS/rspamd.log"; level = "error"; }
+	worker "rspamd_proxy" { bind_socket = "127.0.0.1:11332"; milter = yes; count = 2;
+	  upstream "local" { default = yes; self_scan = yes; } }
+	dkim_signing { domain { "example.com" { selector = "r1"; path = "$RS/r1.key"; } }
+	  sign_local = true; sign_networks = ["127.0.0.0/8"]; allow_username_mismatch = true;
+	  use_redis = false; check_pubkey = false; }
+	EOF
+	rspamd -f -u _rspamd -g _rspamd -c "$RS/rspamd.conf" > "$RS/out.log" 2>&1 &
+	RSPAMD=$!
+	for i in $(seq 100); do
+		(exec 9<>/dev/tcp/127.0.0.1/11332) 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "bench-postfix: rspamd did not start; left out" >&2
+	cat "$RS/out.log" >&2
+	MODES=$(echo "$MODES" | sed 's/ *rspamd//')
+}
+
 mode() {	# mode NAME - route submission mail as NAME does
 	local to
 	case $1 in
@@ -92,10 +140,13 @@ mode() {	# mode NAME - route submission mail as NAME does
 	deliver) to="content_filter=dkimsign:dummy" ;;
 	lmtp|lmtp-smtp) to="content_filter=dkimlmtp:unix:private/dkimspawn" ;;
 	transport-*) to="content_filter=" ;;
+	proxy)	 to="smtpd_proxy_filter=127.0.0.1:10027 -o smtpd_proxy_options=speed_adjust" ;;
+	proxy-floor) to="smtpd_proxy_filter=127.0.0.1:10031 -o smtpd_proxy_options=speed_adjust" ;;
+	rspamd)	 to="smtpd_milters=inet:127.0.0.1:11332" ;;
 	esac
 	cp "$W/dkimpipe.base" /etc/dkimpipe/dkimpipe.conf
 	cp "$W/main.base" /etc/postfix/main.cf
-	[ "$1" = lmtp-smtp ] && echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf
+	case $1 in lmtp-smtp|proxy) echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf ;; esac
 	case $1 in
 	transport-*)
 		echo 'reinject = smtp:[127.0.0.1]:10028' >> /etc/dkimpipe/dkimpipe.conf
@@ -118,7 +169,7 @@ round() {	# round - send N messages, print seconds until all were delivered
 	local before t0 t1 i
 	before=$(delivered)
 	t0=$(date +%s.%N)
-	smtp-source -s 10 -m "$N" -l 4096 -f alice@example.com -t bob@example.org \
+	smtp-source -s 10 -m "$N" -l "$BYTES" -f alice@example.com -t bob@example.org \
 	    127.0.0.1:587 || return 1
 	for i in $(seq 3000); do
 		[ "$(delivered)" -ge $((before + N)) ] && break
@@ -147,17 +198,21 @@ for r in $(seq "$ROUNDS"); do
 		s=$(round) || { echo "bench-postfix: mode $m failed" >&2; tail -n 20 "$PF_LOG" >&2; exit 1; }
 		echo "$m $s" >> "$W/times"
 		echo "round $r: $m: $N messages in $s s" >&2
-		case $m in none|floor) ;; *) check "$m" || exit 1 ;; esac
+		case $m in
+		none|floor|proxy-floor) ;;
+		rspamd) check "$m" || echo "bench-postfix: rspamd did not sign; its figure is not a signing one" >&2 ;;
+		*) check "$m" || exit 1 ;;
+		esac
 		wait_for queue_empty
 		wait_for eval '[ -z "$(postqueue -c /etc/postfix-out -j)" ]'
 	done
 done
 postfix stop >/dev/null 2>&1
 postfix -c /etc/postfix-out stop >/dev/null 2>&1
-kill "$SINK" "$(cat "$OD/opendkim.pid")" 2>/dev/null
+kill "$SINK" "$(cat "$OD/opendkim.pid")" ${RSPAMD:-} 2>/dev/null
 
 echo
-echo "Messages per second through Postfix $(postconf -h mail_version), $N x 4 KB messages"
+echo "Messages per second through Postfix $(postconf -h mail_version), $N messages of $BYTES bytes"
 echo "from 10 parallel SMTP sessions, median of $ROUNDS interleaved rounds; $(nproc) cores"
 echo "($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))."
 echo
@@ -171,7 +226,7 @@ awk -v n="$N" '
 		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 	}
 	END {
-		split("none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp", order, " ")
+		k = split("none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-floor rspamd", order, " ")
 		name["none"] = "no signing"
 		name["milter"] = "OpenDKIM milter on the smtpd (rsa-2048)"
 		name["floor"] = "pipe(8) running `exec sendmail -G`, no signing"
@@ -180,9 +235,13 @@ awk -v n="$N" '
 		name["lmtp-smtp"] = "`dkimpipe lmtp`, spawn(8), SMTP re-injection (rsa-2048)"
 		name["transport-deliver"] = "two instances by transport map, `dkimpipe deliver`, pipe(8), SMTP (rsa-2048)"
 		name["transport-lmtp"] = "two instances by transport map, `dkimpipe lmtp`, spawn(8), SMTP (rsa-2048)"
-		for (i = 1; i <= 8; i++) rate[order[i]] = n / median(t[order[i]])
-		for (i = 1; i <= 8; i++) {
+		name["proxy"] = "`dkimpipe proxy`, before the queue, spawn(8) (rsa-2048)"
+		name["proxy-floor"] = "`dkimpipe proxy` passing on unsigned (the before-queue floor)"
+		name["rspamd"] = "rspamd milter, DKIM signing only (rsa-2048)"
+		for (i = 1; i <= k; i++) if (order[i] in t) rate[order[i]] = n / median(t[order[i]])
+		for (i = 1; i <= k; i++) {
 			m = order[i]
+			if (!(m in t)) continue
 			printf "| %s | %.0f | %.2fx | %.2fx |\n", name[m], rate[m], rate[m] / rate["none"], rate[m] / rate["milter"]
 		}
 	}' "$W/times"

@@ -16,16 +16,20 @@ setup_file() {
 	postfix stop >/dev/null 2>&1
 	cp /etc/postfix/master.cf "$W/master.orig"
 	cp /etc/dkimpipe/dkimpipe.conf "$W/dkimpipe.orig"
-	# Debian's master.cf with the recipe's entries, as the README says
-	{ cat /usr/share/postfix/master.cf.dist; cat "$TOP/examples/proxy.master.cf"; } > /etc/postfix/master.cf
+	# Debian's master.cf, then the README's three commands as written
+	cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
+	postfix start >/dev/null 2>&1
+	cd "$TOP"
+	cat examples/proxy.master.cf >> /etc/postfix/master.cf
 	echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf
+	postfix reload
 	# the test's own: dkimpipe's records in Postfix's maillog_file, which
 	# needs the group postdrop (README, "Logs")
 	sed -i 's| user=dkimpipe argv=/usr/local/sbin/dkimpipe proxy| user=dkimpipe:postdrop argv=/usr/local/sbin/dkimpipe proxy|' /etc/postfix/master.cf
 	chown dkimpipe /etc/dkimpipe/keys
 	echo 'log_to = postlog' >> /etc/dkimpipe/dkimpipe.conf
 	cp /etc/dkimpipe/dkimpipe.conf "$W/dkimpipe.proxy"
-	postfix start >/dev/null 2>&1
+	postfix reload >/dev/null 2>&1
 	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/587) 2>/dev/null'
 	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/10027) 2>/dev/null'
 	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/10026) 2>/dev/null'
