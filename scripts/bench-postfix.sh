@@ -106,14 +106,19 @@ setup() {
 	opendkim -x "$OD/opendkim.conf" || { echo "bench-postfix: opendkim did not start" >&2; exit 1; }
 }
 
-rspamd_start() {	# rspamd's milter, DKIM signing only, with the same key
+# rspamd_start - rspamd's milter, DKIM signing only, with the same key:
+# its built-in dkim module (filters) and of its Lua plugins only
+# dkim_signing (a configuration of its own must name the plugins path)
+rspamd_start() {
 	RS=$W/rspamd
 	install -d -o _rspamd -g _rspamd "$RS" "$RS/db" "$RS/run"
 	install -m 600 -o _rspamd /etc/dkimpipe/keys/r1.private "$RS/r1.key"
 	cat > "$RS/rspamd.conf" <<-EOF
-	options { filters = "dkim"; explicit_modules = []; local_addrs = ["127.0.0.0/8"];
+	options { filters = "dkim"; local_addrs = ["127.0.0.0/8"];
+	  dns { nameserver = ["127.0.0.1:53"]; }
 	  dbdir = "$RS/db"; rundir = "$RS/run"; pidfile = "$RS/run/rspamd.pid"; }
 	logging { type = "file"; filename = "$RS/rspamd.log"; level = "error"; }
+	modules { path = "\$PLUGINSDIR/dkim_signing.lua"; }
 	worker "rspamd_proxy" { bind_socket = "127.0.0.1:11332"; milter = yes; count = 2;
 	  upstream "local" { default = yes; self_scan = yes; } }
 	dkim_signing { domain { "example.com" { selector = "r1"; path = "$RS/r1.key"; } }

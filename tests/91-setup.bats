@@ -11,16 +11,13 @@
 
 load helper
 load lib/postfix-env
+load lib/setup-env
 
 DP=/usr/local/sbin/dkimpipe
 
 setup_file() {
 	export W=$BATS_FILE_TMPDIR
 	pf_sandboxed || skip "needs root and tests/sandbox.sh (make check)"
-	postfix stop >/dev/null 2>&1 || true
-	postsuper -d ALL >/dev/null 2>&1 || true
-	rm -rf ~dkimtest/Maildir /etc/dkimpipe/* /var/lib/dkimpipe/setup
-	install -m 755 "$TOP/dkimpipe" $DP
 	# setup makes postlog(1) set-gid with dpkg-statoverride for pipe(8):
 	# on private copies, never on the host's
 	mkdir -p "$W/dpkg"
@@ -28,90 +25,12 @@ setup_file() {
 	cp -p /usr/sbin/postlog "$W/postlog"
 	mount --bind "$W/dpkg" /var/lib/dpkg
 	mount --bind "$W/postlog" /usr/sbin/postlog
-	cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
-	cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
-	cat >> /etc/postfix/main.cf <<-EOF
-	myhostname = mx.example.com
-	mydestination = localhost, mx.example.com
-	inet_interfaces = 127.0.0.1
-	inet_protocols = ipv4
-	mynetworks = 127.0.0.1/32
-	relayhost = [127.0.0.1]:$SINK_PORT
-	smtp_dns_support_level = disabled
-	alias_maps =
-	alias_database =
-	home_mailbox = Maildir/
-	maillog_file = $PF_LOG
-	delay_warning_time = 0
-	queue_run_delay = 300s
-	minimal_backoff_time = 300s
-	EOF
-	cp /etc/postfix/main.cf "$W/main.stock"
-	cp /etc/postfix/master.cf "$W/master.stock"
-	: > "$PF_LOG"
-	mkdir -p /var/spool/postfix/etc
-	for f in localtime hosts services resolv.conf nsswitch.conf; do
-		[ -e /etc/$f ] && cp /etc/$f /var/spool/postfix/etc/
-	done
-	postfix start >/dev/null 2>&1
-	mkdir -p "$W/sink"
-	$PY "$LIB/smtp-sink.py" $SINK_PORT "$W/sink" 3>&- &
-	echo $! > "$W/sink.pid"
-	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
+	pf_stock_setup "$W" maillog
 }
 
 teardown_file() {
 	pf_teardown "$W"
 	umount /usr/sbin/postlog /var/lib/dpkg 2>/dev/null || true
-}
-
-# state - a fingerprint of everything setup may change
-state() {
-	find /etc/postfix /etc/dkimpipe /var/lib/dkimpipe -type f -print0 2>/dev/null |
-	    sort -z | xargs -0 sha256sum
-	stat -c '%n %a %U %G' /usr/sbin/postlog
-}
-
-# keys_txt - the public records of the keys setup made, for the verifiers
-keys_txt() {
-	local f sel dom
-	: > "$W/keys.txt"
-	for f in /etc/dkimpipe/keys/*/*.private; do
-		sel=$(basename "$f" .private)
-		dom=$(basename "$(dirname "$f")")
-		if openssl pkey -in "$f" -noout -text 2>/dev/null | grep -q ED25519; then
-			printf '%s._domainkey.%s v=DKIM1; k=ed25519; p=%s\n' "$sel" "$dom" \
-			    "$(openssl pkey -in "$f" -pubout -outform DER | tail -c 32 | base64 -w0)"
-		else
-			printf '%s._domainkey.%s v=DKIM1; k=rsa; p=%s\n' "$sel" "$dom" \
-			    "$(openssl pkey -in "$f" -pubout -outform DER | base64 -w0)"
-		fi >> "$W/keys.txt"
-	done
-}
-
-# verified FILE - signed for example.com, and all three verifiers agree
-verified() {
-	[ "$(signatures "$1" | grep -c 'd=example.com;')" -ge 1 ] || { echo "unsigned: $1"; return 1; }
-	$PY "$LIB/verify-dkimpy.py" --smtp "$W/keys.txt" "$1" || return 1
-	sh "$LIB/verify-opendkim.sh" "$W/keys.txt" "$1" || return 1
-	perl "$LIB/verify-maildkim.pl" "$W/keys.txt" "$1" || return 1
-}
-
-# arrives_once SUBJECT - the one copy at the sink with that subject
-arrives_once() {
-	SUBJ=$1
-	wait_for eval '[ -n "$(grep -lE "^Subject: $SUBJ[[:space:]]*\$" "$W"/sink/*.eml 2>/dev/null)" ]' ||
-	    { echo "no copy of $SUBJ" >&2; return 1; }
-	wait_for queue_empty
-	sleep 1
-	n=$(grep -lE "^Subject: $SUBJ[[:space:]]*\$" "$W"/sink/*.eml | wc -l)
-	[ "$n" -eq 1 ] || { echo "$n copies of $SUBJ" >&2; return 1; }
-	grep -lE "^Subject: $SUBJ[[:space:]]*\$" "$W"/sink/*.eml
-}
-
-msg() {	# msg SUBJECT - a message from alice@example.com to bob@example.org
-	printf 'From: Alice <alice@example.com>\nTo: Bob <bob@example.org>\nSubject: %s\nDate: %s\nMessage-ID: <%s.%s@example.com>\n\nHello Bob.\n' \
-	    "$1" "$(date -R)" "$1" "$$" > "$W/m.eml"
 }
 
 # every_path MODE - the mail of every path, each once, signed where it must be

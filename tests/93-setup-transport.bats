@@ -18,38 +18,9 @@ OUT=/etc/postfix-out
 setup_file() {
 	export W=$BATS_FILE_TMPDIR
 	pf_sandboxed || skip "needs root and tests/sandbox.sh (make check)"
-	postfix stop >/dev/null 2>&1 || true
-	postsuper -d ALL >/dev/null 2>&1 || true
 	# an output instance an earlier suite (83) left is not ours
-	rm -rf ~dkimtest/Maildir /etc/dkimpipe/* /var/lib/dkimpipe/setup \
-	    $OUT/* /var/spool/postfix-out/* /var/lib/postfix-out/*
-	install -m 755 "$TOP/dkimpipe" $DP
-	cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
-	cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
-	cat >> /etc/postfix/main.cf <<-EOF
-	myhostname = mx.example.com
-	mydestination = localhost, mx.example.com
-	inet_interfaces = 127.0.0.1
-	inet_protocols = ipv4
-	mynetworks = 127.0.0.1/32
-	relayhost = [127.0.0.1]:$SINK_PORT
-	smtp_dns_support_level = disabled
-	alias_maps =
-	alias_database =
-	home_mailbox = Maildir/
-	delay_warning_time = 0
-	EOF
-	cp /etc/postfix/main.cf "$W/main.stock"
-	cp /etc/postfix/master.cf "$W/master.stock"
-	mkdir -p /var/spool/postfix/etc
-	for f in localtime hosts services resolv.conf nsswitch.conf; do
-		[ -e /etc/$f ] && cp /etc/$f /var/spool/postfix/etc/
-	done
-	postfix start >/dev/null 2>&1
-	mkdir -p "$W/sink"
-	$PY "$LIB/smtp-sink.py" $SINK_PORT "$W/sink" 3>&- &
-	echo $! > "$W/sink.pid"
-	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
+	rm -rf $OUT/* /var/spool/postfix-out/* /var/lib/postfix-out/*
+	pf_stock_setup "$W"
 }
 
 teardown_file() {

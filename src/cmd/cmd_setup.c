@@ -144,7 +144,7 @@ parse(struct args *a, int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, paths = 0;
 
 	a->o.mode = SETUP_SPAWN;
 	a->o.smtp = 1;
@@ -161,9 +161,11 @@ parse(struct args *a, int argc, char **argv)
 				a->o.mode = SETUP_SPAWN;
 			else if (strcmp(optarg, "transport") == 0)
 				a->o.mode = SETUP_TRANSPORT;
+			else if (strcmp(optarg, "proxy") == 0)
+				a->o.mode = SETUP_PROXY;
 			else
-				return log_usage("setup: --mode is pipe, spawn or transport"),
-				    EX_USAGE;
+				return log_usage("setup: --mode is pipe, spawn, transport or "
+				    "proxy"), EX_USAGE;
 			break;
 		case 'r':
 			if (strcmp(optarg, "smtp") != 0 && strcmp(optarg, "sendmail") != 0)
@@ -174,6 +176,7 @@ parse(struct args *a, int argc, char **argv)
 			if (parse_paths(optarg, &a->o.paths) < 0)
 				return log_usage("setup: --paths is a list of submission, "
 				    "smtp, sendmail and notices"), EX_USAGE;
+			paths = 1;
 			break;
 		case 's': a->selector = optarg; break;
 		case 'k':
@@ -191,6 +194,14 @@ parse(struct args *a, int argc, char **argv)
 	if (a->o.mode == SETUP_TRANSPORT && !a->o.smtp)
 		return log_usage("setup: --mode transport re-injects over SMTP into "
 		    "its second instance (no --reinject sendmail)"), EX_USAGE;
+	if (a->o.mode == SETUP_PROXY && !a->o.smtp)
+		return log_usage("setup: --mode proxy passes each message over SMTP "
+		    "to the re-injection smtpd (no --reinject sendmail)"), EX_USAGE;
+	if (a->o.mode == SETUP_PROXY && paths && a->o.paths != SETUP_SUBMISSION)
+		return log_usage("setup: --mode proxy signs submission only; sign "
+		    "the other paths with --mode spawn"), EX_USAGE;
+	if (a->o.mode == SETUP_PROXY)
+		a->o.paths = SETUP_SUBMISSION;
 	if (a->undo != (a->ndomains == 0))
 		return usage_error("setup");
 	return 0;
@@ -404,12 +415,19 @@ key_dir(const char *dir, const struct passwd *pw, int own, struct why *why)
 	return 0;
 }
 
+/* spawned - the signer runs under spawn(8), with the group postdrop for postlog */
+static int
+spawned(const struct args *a)
+{
+	return a->o.mode == SETUP_SPAWN || a->o.mode == SETUP_PROXY;
+}
+
 /* make_keys - every missing key, owned by the signer's user, mode 0600 */
 static int
 make_keys(struct args *a, const struct passwd *pw, struct why *why)
 {
 	char dir[PATH_MAX];
-	int own = a->o.postlog && a->o.mode == SETUP_SPAWN;	/* group is postdrop */
+	int own = a->o.postlog && spawned(a);	/* group is postdrop */
 	size_t i;
 
 	if (mkdir("/etc/dkimpipe", 0755) < 0 && errno != EEXIST)
@@ -641,7 +659,7 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	own(prev, p, sel);		/* all it may have touched, in case of failure */
 	if (setup_state_save(prev, why) < 0 || setup_apply(c, p, why) < 0)
 		return -1;
-	so = a->o.postlog && a->o.mode != SETUP_SPAWN ? postlog_setgid(0, why) : 0;
+	so = a->o.postlog && !spawned(a) ? postlog_setgid(0, why) : 0;
 	if (so < 0)
 		return -1;
 	if (a->o.mode == SETUP_TRANSPORT) {	/* started before the reload routes to it */
@@ -677,7 +695,7 @@ dry_rest(struct args *a, const struct setup_plan *p)
 	struct why why;
 
 	(void)signer_user(1, &why);
-	if (a->o.postlog && a->o.mode != SETUP_SPAWN)
+	if (a->o.postlog && !spawned(a))
 		(void)postlog_setgid(1, &why);
 	if (a->o.mode == SETUP_TRANSPORT)
 		(void)setup_instance_make(&a->o, p->size, 1, &why);

@@ -32,7 +32,7 @@ static const struct {
 	{ "verify", "verify [-K keysfile] [-n nameserver[:port]] [-t time] [file]" },
 	{ "testkey", "testkey [-c config] [-d domain -s selector -k keyfile]\n"
 	    "\t[-n nameserver[:port]] [-U]" },
-	{ "setup", "setup [--dry-run] [--mode pipe|spawn|transport] [--reinject smtp|sendmail]\n"
+	{ "setup", "setup [--dry-run] [--mode pipe|spawn|transport|proxy] [--reinject smtp|sendmail]\n"
 	    "\t[--paths submission,smtp,sendmail,notices] [--selector S]\n"
 	    "\t[--key rsa|ed25519|both] domain..." },
 	{ "setup --undo", "setup --undo [--dry-run]" },

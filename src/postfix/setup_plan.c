@@ -4,7 +4,8 @@
  * parameters) and of the small lookup tables it needs: the README's
  * recipes for submission (587), port 25 from the listed networks,
  * sendmail(1) and Postfix's own notices, with the pipe(8) or spawn(8)
- * signer and sendmail or SMTP re-injection. It is computed from the
+ * signer and sendmail or SMTP re-injection, or before the queue (the
+ * proxy: submission's smtpd_proxy_filter). It is computed from the
  * Postfix configuration as it was before the first setup (a saved copy),
  * so that running setup again gives the same plan. It refuses what it
  * cannot make loop-free: an existing content filter on a path it would
@@ -91,7 +92,7 @@ int
 setup_signer_entry(const struct pfset *s)
 {
 	static const char *const names[] = { "dkimsign/unix", "dkimspawn/unix",
-	    "dkimlmtp/unix", SETUP_REINJECT "/inet" };
+	    "dkimlmtp/unix", SETUP_REINJECT "/inet", SETUP_PROXY_PORT "/inet" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -128,6 +129,22 @@ no_filter(struct ctx *c, const char *service)
 	return 0;
 }
 
+/* no_proxy - refuse a submission service with a proxy filter of its own */
+static int
+no_proxy(struct ctx *c)
+{
+	int r;
+
+	if ((r = orig(c, PF_PARAM, "submission/inet/smtpd_proxy_filter")) < 0 ||
+	    (r == 0 && (r = orig(c, PF_MAIN, "smtpd_proxy_filter")) < 0))
+		return -1;
+	if (r > 0 && c->v.data[0] != '\0')
+		return why_set(c->why, EX_CONFIG, "submission already has "
+		    "smtpd_proxy_filter = %s: setup will not put a filter of its "
+		    "own in front of it", c->v.data), -1;
+	return 0;
+}
+
 /* size_limit - main.cf's message_size_limit as it was (0: no limit) */
 static int
 size_limit(struct ctx *c, long long *limit)
@@ -149,9 +166,17 @@ plan_submission(struct ctx *c, long long size)
 {
 	int r;
 
+	int proxy = c->o->mode == SETUP_PROXY;
+	char route[128];
+
 	if ((r = orig(c, PF_ENTRY, "submission/inet")) < 0 ||
-	    (r > 0 && no_filter(c, "submission/inet") < 0))
+	    (r > 0 && (no_filter(c, "submission/inet") < 0 || no_proxy(c) < 0)))
 		return -1;
+	if (proxy)
+		snprintf(route, sizeof(route), "smtpd_proxy_filter=%s "
+		    "-o smtpd_proxy_options=speed_adjust", SETUP_PROXY_PORT);
+	else
+		snprintf(route, sizeof(route), "content_filter=%s", setup_signer(c->o));
 	if (r == 0) {	/* a new entry, with the -o parameters of Debian's commented one */
 		char limit[64] = "";
 
@@ -161,10 +186,14 @@ plan_submission(struct ctx *c, long long size)
 		    "-o syslog_name=postfix/submission "
 		    "-o smtpd_client_restrictions=permit_mynetworks,permit_sasl_authenticated,reject "
 		    "-o smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,reject "
-		    "-o content_filter=%s%s", setup_signer(c->o), limit);
+		    "-o %s%s", route, limit);
 		return 0;
 	}
-	add(c, PF_PARAM, "submission/inet/content_filter", "%s", setup_signer(c->o));
+	if (proxy) {
+		add(c, PF_PARAM, "submission/inet/smtpd_proxy_filter", "%s", SETUP_PROXY_PORT);
+		add(c, PF_PARAM, "submission/inet/smtpd_proxy_options", "speed_adjust");
+	} else
+		add(c, PF_PARAM, "submission/inet/content_filter", "%s", setup_signer(c->o));
 	if (size > 0)
 		add(c, PF_PARAM, "submission/inet/message_size_limit", "%lld", size);
 	return 0;
@@ -403,7 +432,10 @@ plan_signer(struct ctx *c)
 {
 	const char *group = c->o->postlog ? ":postdrop" : "";
 
-	if (c->o->mode == SETUP_SPAWN) {
+	if (c->o->mode == SETUP_PROXY)
+		add(c, PF_ENTRY, SETUP_PROXY_PORT "/inet", SETUP_PROXY_PORT " inet n n n - "
+		    "20 spawn user=dkimpipe%s argv=%s proxy", group, c->o->binary);
+	else if (c->o->mode == SETUP_SPAWN) {
 		add(c, PF_ENTRY, "dkimspawn/unix", "dkimspawn unix - n n - 20 spawn "
 		    "user=dkimpipe%s argv=%s lmtp", group, c->o->binary);
 		add(c, PF_ENTRY, "dkimlmtp/unix", "dkimlmtp unix - - n - 10 lmtp "
@@ -422,7 +454,7 @@ plan_signer(struct ctx *c)
 	if (c->o->smtp && c->o->mode != SETUP_TRANSPORT)
 		add(c, PF_ENTRY, SETUP_REINJECT "/inet", SETUP_REINJECT " inet n - n - - smtpd "
 		    "-o syslog_name=postfix/dkimpipe-reinject "
-		    "-o content_filter= "
+		    "-o content_filter= %s"
 		    "-o local_header_rewrite_clients= "
 		    "-o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters "
 		    "-o smtpd_helo_restrictions= "
@@ -433,7 +465,8 @@ plan_signer(struct ctx *c)
 		    "-o smtpd_tls_security_level=none "
 		    "-o smtpd_relay_restrictions=permit_mynetworks,reject "
 		    "-o smtpd_recipient_restrictions=permit_mynetworks,reject "
-		    "-o mynetworks=127.0.0.0/8");
+		    "-o mynetworks=127.0.0.0/8", c->o->mode != SETUP_PROXY ? "" :
+		    "-o smtpd_proxy_filter= -o smtpd_authorized_xforward_hosts=127.0.0.0/8 ");
 }
 
 /*
@@ -493,11 +526,12 @@ free_names(struct ctx *c)
 {
 	static const char *const names[] = { "dkimsign/unix", "dkimspawn/unix",
 	    "dkimlmtp/unix", "cleanup-notices/unix", "rewrite-notices/unix" };
-	const char *port = strchr(SETUP_REINJECT, ':') + 1;	/* not for transport */
+	const char *ports[] = { strchr(SETUP_REINJECT, ':') + 1,	/* not for transport */
+	    c->o->mode == SETUP_PROXY ? strchr(SETUP_PROXY_PORT, ':') + 1 : NULL };
 	const char *argv[] = { "/usr/sbin/postconf", "-c", c->orig, "-M", NULL };
-	const char *p;
+	const char *p, *port;
 	struct buf all;
-	size_t i, n;
+	size_t i, k, n;
 	int r;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -519,8 +553,9 @@ free_names(struct ctx *c)
 		return why_set(c->why, EX_CONFIG, "postconf -M failed"), -1;
 	}
 	buf_addc(&all, '\0');
-	n = strlen(port);
-	for (p = all.data; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+	for (k = 0; k < 2 && (port = ports[k]) != NULL; k++)
+	for (n = strlen(port), p = all.data; p != NULL && *p != '\0';
+	    p = strchr(p, '\n'), p = p ? p + 1 : p) {
 		const char *end = p + strcspn(p, " \t\n");
 		const char *colon = memrchr(p, ':', (size_t)(end - p));
 		const char *num = colon != NULL ? colon + 1 : p;
@@ -528,8 +563,8 @@ free_names(struct ctx *c)
 		if ((size_t)(end - num) == n && strncmp(num, port, n) == 0 &&
 		    strstr(p, " inet ") != NULL) {
 			why_set(c->why, EX_CONFIG, "master.cf already has a service on port "
-			    "%s (%.*s): setup needs it for its re-injection smtpd", port,
-			    (int)(end - p), p);
+			    "%s (%.*s): setup needs it for its %s", port, (int)(end - p), p,
+			    k == 0 ? "re-injection smtpd" : "proxy");
 			buf_free(&all);
 			return -1;
 		}

@@ -20,8 +20,9 @@
 #define SETUP_NOTICES_MAP	"dkimpipe_notices.regexp"
 #define SETUP_SIZE_ROOM		40960	/* bytes a signed copy may grow */
 #define SETUP_SENDERS		"dkimpipe_senders"	/* --mode transport */
+#define SETUP_PROXY_PORT	"127.0.0.1:10027"	/* --mode proxy: spawn(8) */
 
-enum setup_mode { SETUP_PIPE, SETUP_SPAWN, SETUP_TRANSPORT };
+enum setup_mode { SETUP_PIPE, SETUP_SPAWN, SETUP_TRANSPORT, SETUP_PROXY };
 
 struct setup_opts {
 	enum setup_mode	 mode;

@@ -83,6 +83,51 @@ pf_setup() {	# pf_setup WORKDIR
 	return 1
 }
 
+# pf_stock_setup WORKDIR [maillog] - Debian's stock Postfix instead of
+# the shipped set-up, for the tests of "dkimpipe setup": main.cf.debian
+# with the site's own lines (with "maillog": Postfix logs to $PF_LOG),
+# master.cf.dist, no dkimpipe configuration or setup state, Postfix
+# started and the sink on $SINK_PORT. WORKDIR/main.stock and
+# WORKDIR/master.stock keep the two files as they were.
+pf_stock_setup() {
+	local w=$1 f
+	postfix stop >/dev/null 2>&1 || true
+	postsuper -d ALL >/dev/null 2>&1 || true
+	rm -rf ~dkimtest/Maildir /etc/dkimpipe/* /var/lib/dkimpipe/setup
+	install -m 755 "$TOP/dkimpipe" /usr/local/sbin/dkimpipe
+	cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
+	cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
+	cat >> /etc/postfix/main.cf <<-EOF
+	myhostname = mx.example.com
+	mydestination = localhost, mx.example.com
+	inet_interfaces = 127.0.0.1
+	inet_protocols = ipv4
+	mynetworks = 127.0.0.1/32
+	relayhost = [127.0.0.1]:$SINK_PORT
+	smtp_dns_support_level = disabled
+	alias_maps =
+	alias_database =
+	home_mailbox = Maildir/
+	delay_warning_time = 0
+	EOF
+	if [ "${2:-}" = maillog ]; then
+		printf 'maillog_file = %s\nqueue_run_delay = 300s\nminimal_backoff_time = 300s\n' \
+		    "$PF_LOG" >> /etc/postfix/main.cf
+		: > "$PF_LOG"
+	fi
+	cp /etc/postfix/main.cf "$w/main.stock"
+	cp /etc/postfix/master.cf "$w/master.stock"
+	mkdir -p /var/spool/postfix/etc
+	for f in localtime hosts services resolv.conf nsswitch.conf; do
+		[ -e /etc/$f ] && cp /etc/$f /var/spool/postfix/etc/
+	done
+	postfix start >/dev/null 2>&1
+	mkdir -p "$w/sink"
+	$PY "$LIB/smtp-sink.py" $SINK_PORT "$w/sink" 3>&- &
+	echo $! > "$w/sink.pid"
+	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
+}
+
 # pf_sandboxed - true inside tests/sandbox.sh; the Postfix tests skip
 # elsewhere rather than touch a real mail system
 pf_sandboxed() {

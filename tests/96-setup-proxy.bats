@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# dkimpipe setup --mode proxy on a real Postfix, from Debian's stock
+# main.cf and master.cf: submission gets the before-queue recipe
+# (smtpd_proxy_filter to "dkimpipe proxy" under spawn(8), the
+# re-injection smtpd behind it). Mail over 587 is signed inside the SMTP
+# session and queued once; a key that cannot be read answers 451 and
+# queues nothing. Other paths and sendmail re-injection are refused with
+# this mode; a second run changes nothing; --undo gives main.cf and
+# master.cf back byte for byte.
+
+load helper
+load lib/postfix-env
+load lib/setup-env
+
+DP=/usr/local/sbin/dkimpipe
+
+setup_file() {
+	export W=$BATS_FILE_TMPDIR
+	pf_sandboxed || skip "needs root and tests/sandbox.sh (make check)"
+	pf_stock_setup "$W" maillog
+}
+
+teardown_file() {
+	pf_teardown "$W"
+}
+
+@test "setup --mode proxy: refused with other paths or sendmail re-injection, changing nothing" {
+	before=$(state)
+	run $DP setup --mode proxy --paths submission,smtp example.com
+	echo "$output"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--mode proxy signs submission only"* ]]
+	run $DP setup --mode proxy --reinject sendmail example.com
+	echo "$output"
+	[ "$status" -eq 64 ]
+	[ "$(state)" = "$before" ]
+}
+
+@test "setup --mode proxy example.com: submission's proxy filter, the spawn(8) proxy, the re-injection smtpd; check clean" {
+	run $DP setup --mode proxy example.com
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(postconf -P submission/inet/smtpd_proxy_filter)" = "submission/inet/smtpd_proxy_filter = 127.0.0.1:10027" ]
+	[ "$(postconf -P submission/inet/smtpd_proxy_options)" = "submission/inet/smtpd_proxy_options = speed_adjust" ]
+	postconf -M 127.0.0.1:10027/inet | grep -q "spawn user=dkimpipe:postdrop argv=$DP proxy"
+	postconf -P 127.0.0.1:10026/inet/smtpd_authorized_xforward_hosts | grep -q '= 127.0.0.0/8$'
+	[ -z "$(postconf -h content_filter)" ]
+	! postconf -P | grep -q 'content_filter=dkim' || false
+	grep -qx 'reinject = smtp:\[127.0.0.1\]:10026' /etc/dkimpipe/dkimpipe.conf
+	run runuser -u dkimpipe -- $DP check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	keys_txt
+}
+
+@test "setup --mode proxy: a second run changes nothing" {
+	before=$(state)
+	run $DP setup --mode proxy example.com
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to change"* ]]
+	# backups are dated; the rest stays as it was
+	[ "$(state | grep -v /backup-)" = "$(echo "$before" | grep -v /backup-)" ]
+}
+
+@test "mail over 587 is signed before the queue: once, verified by three verifiers, queued once, logged with its queue id" {
+	msg "proxy 587"
+	$PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/m.eml"
+	f=$(arrives_once "proxy 587")
+	verified "$f"
+	# the submission smtpd queued nothing itself; the re-injection did
+	qid=$(grep 'postfix/dkimpipe-reinject/smtpd.*: client=' "$PF_LOG" | tail -n 1 | sed 's/.*: \([0-9A-F]*\): client=.*/\1/')
+	[ -n "$qid" ]
+	! grep -q 'postfix/submission/smtpd\[[0-9]*\]: [0-9A-F]*: client=' "$PF_LOG" || false
+	wait_for grep -q "dkimpipe\[[0-9]*\]: $qid: signed, from=<alice@example.com>" "$PF_LOG"
+}
+
+@test "key unreadable: the SMTP client gets 451, nothing is queued" {
+	k=$(ls /etc/dkimpipe/keys/example.com/*.private)
+	chmod 000 "$k"
+	chown root "$k"
+	msg "proxy no key"
+	run $PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org "$W/m.eml"
+	chown dkimpipe "$k"
+	chmod 600 "$k"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"(451, "* ]]
+	queue_empty
+	[ -z "$(grep -l '^Subject: proxy no key' "$W"/sink/*.eml)" ]
+}
+
+@test "setup --undo: main.cf and master.cf back byte for byte, the proxy gone" {
+	run $DP setup --undo
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cmp "$W/main.stock" /etc/postfix/main.cf
+	cmp "$W/master.stock" /etc/postfix/master.cf
+	[ -z "$(postconf -M 127.0.0.1:10027/inet)" ]
+	# mail goes on, unsigned, without the proxy
+	msg "after undo"
+	$PY "$LIB/smtp-send.py" 25 127.0.0.1 alice@example.com bob@example.org "$W/m.eml"
+	f=$(arrives_once "after undo")
+	[ "$(signatures "$f" | wc -l)" -eq 0 ]
+}
