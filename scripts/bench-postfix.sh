@@ -15,9 +15,12 @@
 #   proxy    dkimpipe proxy, before the queue (examples/proxy.master.cf:
 #            smtpd_proxy_filter with speed_adjust, spawn(8), SMTP on to
 #            the re-injection smtpd): one queue pass per message
-#   proxy-floor  the same proxy with a configuration that holds no key
-#            for the senders' domain: every message is passed on unsigned
-#            (the floor of the before-queue design)
+#   proxy-master  the same proxy run by Postfix's master(8) itself
+#            (README: one process serves many connections, keys decoded
+#            and the connection to the re-injection smtpd kept)
+#   proxy-floor  the proxy run by master(8) with a configuration that
+#            holds no key for the senders' domain: every message is passed
+#            on unsigned (the floor of the before-queue design)
 #   rspamd   rspamd's milter doing only DKIM signing (FACTS: its own
 #            rspamd.conf, rspamd_proxy in self-scan mode), when rspamd is
 #            installed; left out otherwise
@@ -41,7 +44,7 @@ N=${1:-300}
 ROUNDS=${2:-3}
 BYTES=${3:-4096}
 # BENCH_MODES in the environment picks some of them
-MODES=${BENCH_MODES:-none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-floor rspamd}
+MODES=${BENCH_MODES:-none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor rspamd}
 command -v rspamd > /dev/null || MODES=$(echo "$MODES" | sed 's/ *rspamd//')
 BATS_TEST_DIRNAME=$TOP/tests
 . "$TOP/tests/helper.bash"
@@ -73,9 +76,17 @@ setup() {
 	cat >> /etc/postfix/master.cf <<-EOF
 	127.0.0.1:10027 inet n  n       n       -       20      spawn
 	  user=dkimpipe argv=/usr/local/sbin/dkimpipe proxy
-	127.0.0.1:10031 inet n  n       n       -       20      spawn
-	  user=dkimpipe argv=/usr/local/sbin/dkimpipe proxy -c /etc/dkimpipe/floor.conf
+	127.0.0.1:10031 inet n  -       n       -       20      dkimpipe
+	  proxy -c /etc/dkimpipe/floor.conf user=dkimpipe
+	127.0.0.1:10032 inet n  -       n       -       20      dkimpipe
+	  proxy user=dkimpipe
 	EOF
+	# master(8) runs commands from daemon_directory: a private copy with
+	# the link the README's recipe makes
+	mkdir -p "$W/sbin"
+	cp -a /usr/lib/postfix/sbin/. "$W/sbin/"
+	ln -sf /usr/local/sbin/dkimpipe "$W/sbin/dkimpipe"
+	mount --bind "$W/sbin" /usr/lib/postfix/sbin
 	printf 'domain = nokey.invalid\nselector = r1\nkeyfile = /etc/dkimpipe/keys/r1.private\nreinject = smtp:[127.0.0.1]:10026\n' > /etc/dkimpipe/floor.conf
 	case " $MODES " in *" rspamd "*) rspamd_start ;; esac
 	# the output instance of the two-instance recipe, idle until used
@@ -147,11 +158,12 @@ mode() {	# mode NAME - route submission mail as NAME does
 	transport-*) to="content_filter=" ;;
 	proxy)	 to="smtpd_proxy_filter=127.0.0.1:10027 -o smtpd_proxy_options=speed_adjust" ;;
 	proxy-floor) to="smtpd_proxy_filter=127.0.0.1:10031 -o smtpd_proxy_options=speed_adjust" ;;
+	proxy-master) to="smtpd_proxy_filter=127.0.0.1:10032 -o smtpd_proxy_options=speed_adjust" ;;
 	rspamd)	 to="smtpd_milters=inet:127.0.0.1:11332" ;;
 	esac
 	cp "$W/dkimpipe.base" /etc/dkimpipe/dkimpipe.conf
 	cp "$W/main.base" /etc/postfix/main.cf
-	case $1 in lmtp-smtp|proxy) echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf ;; esac
+	case $1 in lmtp-smtp|proxy|proxy-master) echo 'reinject = smtp:[127.0.0.1]:10026' >> /etc/dkimpipe/dkimpipe.conf ;; esac
 	case $1 in
 	transport-*)
 		echo 'reinject = smtp:[127.0.0.1]:10028' >> /etc/dkimpipe/dkimpipe.conf
@@ -215,6 +227,7 @@ done
 postfix stop >/dev/null 2>&1
 postfix -c /etc/postfix-out stop >/dev/null 2>&1
 kill "$SINK" "$(cat "$OD/opendkim.pid")" ${RSPAMD:-} 2>/dev/null
+umount /usr/lib/postfix/sbin 2>/dev/null
 
 echo
 echo "Messages per second through Postfix $(postconf -h mail_version), $N messages of $BYTES bytes"
@@ -231,7 +244,7 @@ awk -v n="$N" '
 		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 	}
 	END {
-		k = split("none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-floor rspamd", order, " ")
+		k = split("none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor rspamd", order, " ")
 		name["none"] = "no signing"
 		name["milter"] = "OpenDKIM milter on the smtpd (rsa-2048)"
 		name["floor"] = "pipe(8) running `exec sendmail -G`, no signing"
@@ -241,7 +254,8 @@ awk -v n="$N" '
 		name["transport-deliver"] = "two instances by transport map, `dkimpipe deliver`, pipe(8), SMTP (rsa-2048)"
 		name["transport-lmtp"] = "two instances by transport map, `dkimpipe lmtp`, spawn(8), SMTP (rsa-2048)"
 		name["proxy"] = "`dkimpipe proxy`, before the queue, spawn(8) (rsa-2048)"
-		name["proxy-floor"] = "`dkimpipe proxy` passing on unsigned (the before-queue floor)"
+		name["proxy-master"] = "`dkimpipe proxy` run by master(8), before the queue (rsa-2048)"
+		name["proxy-floor"] = "`dkimpipe proxy` run by master(8), passing on unsigned (the before-queue floor)"
 		name["rspamd"] = "rspamd milter, DKIM signing only (rsa-2048)"
 		for (i = 1; i <= k; i++) if (order[i] in t) rate[order[i]] = n / median(t[order[i]])
 		for (i = 1; i <= k; i++) {

@@ -37,6 +37,7 @@ setup_file() {
 
 teardown_file() {
 	postfix stop >/dev/null 2>&1 || true
+	umount /usr/lib/postfix/sbin 2>/dev/null || true
 	# later suites expect the shipped single-instance set-up
 	[ -f "$W/master.orig" ] && cp "$W/master.orig" /etc/postfix/master.cf
 	[ -f "$W/dkimpipe.orig" ] && cp "$W/dkimpipe.orig" /etc/dkimpipe/dkimpipe.conf
@@ -197,4 +198,53 @@ send() { $PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org
 	wait_for queue_empty
 	sleep 1
 	[ "$(with_subject 'killed half-way')" -eq 1 ]
+}
+
+@test "run by master(8) itself: 100 messages over 10 sessions, each delivered once, signed, verified, by a few long-lived processes; key away: 451" {
+	# the README's three commands, in a private copy of daemon_directory
+	mkdir -p "$W/sbin"
+	cp -a /usr/lib/postfix/sbin/. "$W/sbin/"
+	mount --bind "$W/sbin" /usr/lib/postfix/sbin
+	ln -s /usr/local/sbin/dkimpipe "$(postconf -h daemon_directory)/dkimpipe"
+	postconf -M '127.0.0.1:10027/inet=127.0.0.1:10027 inet n - n - 20 dkimpipe proxy user=dkimpipe'
+	postfix reload
+	sleep 1
+	before=$(sink_count)
+	start=$(wc -l < "$PF_LOG")
+	for s in $(seq 10); do
+		for i in $(seq 10); do
+			printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: master %s-%s\n\nmessage %s of session %s\n' \
+			    "$s" "$i" "$i" "$s" > "$W/master.$s.$i.eml"
+		done
+		$PY "$LIB/smtp-send.py" --many 587 127.0.0.1 alice@example.com bob@example.org "$W"/master.$s.*.eml &
+	done
+	wait
+	wait_for eval '[ "$(sink_count)" -ge $((before + 100)) ]'
+	wait_for queue_empty
+	sleep 2
+	[ "$(sink_count)" -eq $((before + 100)) ]
+	[ "$(cat "$W"/sink/*.eml | grep '^Subject: master ' | sort -u | wc -l)" -eq 100 ]
+	files=$(grep -l '^Subject: master ' "$W"/sink/*.eml)
+	for f in $files; do [ "$(signatures "$f" | wc -l)" -eq 2 ]; done
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" $files > "$W/verify.out"
+	[ "$(grep -c '^PASS' "$W/verify.out")" -eq 100 ]
+	# one process served many: each keeps its connection to the
+	# re-injection smtpd, so that smtpd saw at most the service's 20
+	# connections for 100 messages
+	procs=$(tail -n +"$start" "$PF_LOG" | grep -c 'dkimpipe-reinject/smtpd\[[0-9]*\]: connect from' || true)
+	echo "# connections from dkimpipe proxy processes run by master(8): $procs for 100 messages" >&3
+	[ "$procs" -ge 1 ]
+	[ "$procs" -le 20 ]
+	# the key is checked before every message in a long-lived process too
+	msg keyless2 'master key away'
+	mv /etc/dkimpipe/keys/r1.private /etc/dkimpipe/keys/r1.private.away
+	run send keyless2
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"(451, "* ]]
+	mv /etc/dkimpipe/keys/r1.private.away /etc/dkimpipe/keys/r1.private
+	send keyless2
+	wait_for eval '[ "$(with_subject "master key away")" -eq 1 ]'
+	postconf -M '127.0.0.1:10027/inet=127.0.0.1:10027 inet n n n - 20 spawn user=dkimpipe:postdrop argv=/usr/local/sbin/dkimpipe proxy'
+	postfix reload >/dev/null 2>&1
 }

@@ -14,8 +14,17 @@
  * a client that goes away, or a proxy killed, mid-DATA leaves nothing
  * behind. It does not queue, retry or hold mail: that is the client's
  * and Postfix's job.
+ *
+ * Run by spawn(8), a process serves the one connection on stdin/stdout.
+ * Run by master(8) itself (master.cf names "dkimpipe proxy user=NAME"
+ * as the command, through a link in daemon_directory), a process serves
+ * connection after connection (masterchild.c) with its keys decoded and
+ * its connection to the next hop kept, as NAME.
  */
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -23,6 +32,7 @@
 #include "cmds.h"
 #include "conffile.h"
 #include "log.h"
+#include "masterchild.h"
 #include "session.h"
 #include "usage.h"
 
@@ -160,6 +170,68 @@ static const struct dialect proxy_dialect = {
 	"ESMTP", 0, proxy_mail, proxy_rcpt, proxy_pass, proxy_replies
 };
 
+/* drop_to - "NAME" or "NAME:GROUP": that user, with its own group too */
+static int
+drop_to(const char *spec)
+{
+	char user[64];
+	const char *colon = strchr(spec, ':');
+	struct passwd *pw;
+	struct group *gr = NULL;
+	gid_t gids[2];
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	if (n == 0 || n >= sizeof(user))
+		return -1;
+	memcpy(user, spec, n);
+	user[n] = '\0';
+	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0 ||
+	    (colon != NULL && (gr = getgrnam(colon + 1)) == NULL))
+		return -1;
+	gids[0] = gr != NULL ? gr->gr_gid : pw->pw_gid;
+	gids[1] = pw->pw_gid;
+	if (setgroups(2, gids) < 0 || setgid(gids[0]) < 0 || setuid(pw->pw_uid) < 0 ||
+	    setuid(0) == 0)
+		return -1;
+	return 0;
+}
+
+static int
+one(void *arg, int fd)
+{
+	session_serve(arg, fd, fd);
+	return 0;
+}
+
+static int
+spent(void *arg)
+{
+	return session_spent(arg);
+}
+
+/*
+ * proxy_master - serve master(8)'s listener: "proxy [-c config]
+ * user=NAME[:GROUP]" after master's own options
+ */
+static int
+proxy_master(int argc, char **argv, const char *cfpath)
+{
+	struct session *s;
+	int i, r;
+
+	for (i = 0; i < argc && strncmp(argv[i], "user=", 5) != 0; i++)
+		;
+	if (i == argc || getuid() != 0 || drop_to(argv[i] + 5) < 0) {
+		log_error("proxy: run by master(8), it needs user=NAME[:GROUP] "
+		    "(not root) in master.cf and to be started as root");
+		return EX_CONFIG;
+	}
+	s = session_new(&proxy_dialect, cfpath);
+	r = masterchild_run(one, s, s->live.cf.lmtp_idle, spent);
+	session_end(s);
+	return r < 0 ? EX_OSERR : EX_OK;
+}
+
 int
 cmd_proxy(int argc, char **argv)
 {
@@ -172,6 +244,8 @@ cmd_proxy(int argc, char **argv)
 			return usage_error("proxy");
 		cfpath = optarg;
 	}
+	if (masterchild_is())
+		return proxy_master(argc - optind, argv + optind, cfpath);
 	session_run(&proxy_dialect, cfpath);
 	return EX_OK;
 }

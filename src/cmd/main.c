@@ -13,6 +13,7 @@
 
 #include "cmds.h"
 #include "log.h"
+#include "masterchild.h"
 #include "usage.h"
 
 #ifndef VERSION
@@ -61,6 +62,11 @@ main(int argc, char **argv)
 	crypto_init();
 	if (argc < 2)
 		return usage_all();
+	/* master(8) puts its own options (-n NAME -t TYPE ...) first */
+	if (argv[1][0] == '-' && masterchild_is())
+		for (i = 2; i < (size_t)argc; i++)
+			if (strcmp(argv[i], "proxy") == 0)
+				return cmd_proxy(argc - (int)i, argv + i);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("dkimpipe %s\n", VERSION);
 		return EX_OK;

@@ -509,11 +509,11 @@ session(struct session *s)
 
 
 /*
- * session_run - serve stdin/stdout in dialect d with the configuration
- * at cfpath until the session ends
+ * session_new - a session in dialect d with the configuration at cfpath,
+ * logging as it says; its connections come with session_serve
  */
-void
-session_run(const struct dialect *d, const char *cfpath)
+struct session *
+session_new(const struct dialect *d, const char *cfpath)
 {
 	struct session *s;
 	struct stat st;
@@ -521,7 +521,6 @@ session_run(const struct dialect *d, const char *cfpath)
 
 	s = xcalloc(1, sizeof(*s));
 	s->d = d;
-	lmtp_init(&s->io, STDIN_FILENO, STDOUT_FILENO);
 	liveconf_init(&s->live, cfpath);
 	(void)liveconf_current(&s->live);
 	/* stderr only where it is not the socket (tests, a terminal) */
@@ -533,13 +532,61 @@ session_run(const struct dialect *d, const char *cfpath)
 	s->start = time(NULL);
 	deadline_on_term();
 	smtpout_init(&s->out);
+	return s;
+}
+
+/*
+ * session_serve - one client connection on in/out, from the greeting to
+ * its end; the configuration, the decoded keys, the message count and
+ * the connection to the next hop carry over to the next one
+ */
+void
+session_serve(struct session *s, int in, int out)
+{
+	lmtp_init(&s->io, in, out);
+	s->hello = 0;
+	s->errors = 0;
+	s->quit = 0;
 	session(s);
+	reset(s);
+	lmtp_free(&s->io);
+}
+
+/*
+ * session_spent - the process should take no new connection: its
+ * message count or lifetime is used up, or SIGTERM came
+ */
+int
+session_spent(const struct session *s)
+{
+	const struct conf *cf = &s->live.cf;
+
+	return deadline_terminated() || s->messages >= cf->lmtp_messages ||
+	    time(NULL) - s->start >= (time_t)cf->lmtp_lifetime;
+}
+
+/* session_end - close the next hop's connection and free the session */
+void
+session_end(struct session *s)
+{
 	smtpout_close(&s->out);
 	reset(s);
 	free(s->rcpt);
 	free(s->notify);
 	free(s->orcpt);
 	liveconf_free(&s->live);
-	lmtp_free(&s->io);
 	free(s);
+}
+
+/*
+ * session_run - serve stdin/stdout in dialect d with the configuration
+ * at cfpath until the session ends
+ */
+void
+session_run(const struct dialect *d, const char *cfpath)
+{
+	struct session *s = session_new(d, cfpath);
+
+	session_serve(s, STDIN_FILENO, STDOUT_FILENO);
+	session_end(s);
 }

@@ -63,6 +63,10 @@ struct session {
 };
 
 void	session_run(const struct dialect *, const char *);
+struct session *session_new(const struct dialect *, const char *);
+void	session_serve(struct session *, int, int);
+int	session_spent(const struct session *);
+void	session_end(struct session *);
 void	session_envelope(const struct session *, struct envelope *);
 const char *session_qid(const struct session *);
 
