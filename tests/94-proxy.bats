@@ -100,8 +100,8 @@ session() { $PY "$LIB/lmtp-client.py" "$DKIMPIPE" "$CONF" proxy; }
 	! grep -q 'x@example.org' "$SINK"/*.env || false
 }
 
-@test "parameters travel: BODY=8BITMIME, SMTPUTF8, DSN; XFORWARD goes on without SOURCE and IDENT" {
-	start_sink
+@test "parameters travel: BODY=8BITMIME, SMTPUTF8, DSN; XFORWARD goes on without SOURCE and IDENT (pipelined with MAIL)" {
+	start_sink "8BITMIME SMTPUTF8 DSN XFORWARD PIPELINING"
 	printf 'From: Ålice <alice@example.com>\nTo: bob@example.org\nSubject: ünïcode\n\nbody é\n' > "$MSG"
 	run session <<-EOF
 	GREETING

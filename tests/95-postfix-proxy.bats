@@ -70,23 +70,9 @@ send() { $PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org
 
 @test "200 messages over 10 parallel sessions: each delivered once, signed, verified by three verifiers, queued once" {
 	before=$(sink_count)
-	for s in $(seq 10); do
-		for i in $(seq 20); do
-			printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: bulk %s-%s\nMessage-ID: <bulk.%s.%s@example.com>\n\nmessage %s of session %s\n' \
-			    "$s" "$i" "$s" "$i" "$i" "$s" > "$W/bulk.$s.$i.eml"
-		done
-		$PY "$LIB/smtp-send.py" --many 587 127.0.0.1 alice@example.com bob@example.org "$W"/bulk.$s.*.eml &
-	done
-	wait
-	wait_for eval '[ "$(sink_count)" -ge $((before + 200)) ]'
-	wait_for queue_empty
-	sleep 2
-	[ "$(sink_count)" -eq $((before + 200)) ]
-	[ "$(cat "$W"/sink/*.eml | grep '^Subject: bulk ' | sort -u | wc -l)" -eq 200 ]
+	bulk_send bulk 10 20
+	bulk_arrived bulk 200
 	files=$(grep -l '^Subject: bulk ' "$W"/sink/*.eml)
-	for f in $files; do [ "$(signatures "$f" | wc -l)" -eq 2 ]; done
-	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" $files > "$W/verify.out"
-	[ "$(grep -c '^PASS' "$W/verify.out")" -eq 200 ]
 	sample=$(echo "$files" | head -n 10)
 	sh "$LIB/verify-opendkim.sh" "$W/k/keys.txt" $sample
 	for f in $sample; do maildkim "$f"; done
@@ -211,23 +197,8 @@ send() { $PY "$LIB/smtp-send.py" 587 127.0.0.1 alice@example.com bob@example.org
 	sleep 1
 	before=$(sink_count)
 	start=$(wc -l < "$PF_LOG")
-	for s in $(seq 10); do
-		for i in $(seq 10); do
-			printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: master %s-%s\n\nmessage %s of session %s\n' \
-			    "$s" "$i" "$i" "$s" > "$W/master.$s.$i.eml"
-		done
-		$PY "$LIB/smtp-send.py" --many 587 127.0.0.1 alice@example.com bob@example.org "$W"/master.$s.*.eml &
-	done
-	wait
-	wait_for eval '[ "$(sink_count)" -ge $((before + 100)) ]'
-	wait_for queue_empty
-	sleep 2
-	[ "$(sink_count)" -eq $((before + 100)) ]
-	[ "$(cat "$W"/sink/*.eml | grep '^Subject: master ' | sort -u | wc -l)" -eq 100 ]
-	files=$(grep -l '^Subject: master ' "$W"/sink/*.eml)
-	for f in $files; do [ "$(signatures "$f" | wc -l)" -eq 2 ]; done
-	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" $files > "$W/verify.out"
-	[ "$(grep -c '^PASS' "$W/verify.out")" -eq 100 ]
+	bulk_send master 10 10
+	bulk_arrived master 100
 	# one process served many: each keeps its connection to the
 	# re-injection smtpd, so that smtpd saw at most the service's 20
 	# connections for 100 messages

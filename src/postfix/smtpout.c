@@ -3,8 +3,10 @@
  * deliver, atomic: one answer for all recipients): one connection per
  * process to a filter-free, milter-free smtpd on loopback
  * (FILTER_README's advanced content filter pattern), kept across
- * transactions and probed with RSET before reuse; a connection found
- * dead before MAIL is made anew once. In deliver, a 2xx to the dot is
+ * transactions: RSET only after a transaction that did not end (MAIL
+ * taken, no final reply to DATA); XFORWARD and MAIL go out together when
+ * the next hop offers PIPELINING; a kept connection found dead at MAIL
+ * is made anew once and MAIL sent again (nothing was taken yet). In deliver, a 2xx to the dot is
  * reported to deadline_accepted() at once: from then on a late SIGTERM
  * or time limit ends the run with 0, never 75.
  *
@@ -75,6 +77,8 @@ extension(struct smtpout *so, const char *kw)
 		so->ext |= EXT_8BITMIME;
 	else if (n == 8 && strncasecmp(kw, "XFORWARD", 8) == 0)
 		so->ext |= EXT_XFORWARD;
+	else if (n == 10 && strncasecmp(kw, "PIPELINING", 10) == 0)
+		so->ext |= EXT_PIPELINING;
 }
 
 /*
@@ -96,6 +100,15 @@ reply(struct smtpout *so, char *text, size_t size)
 	} while (line[3] == '-');
 	strlcpy(text, line + 4, size);
 	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+}
+
+/* reply_to - send what is queued, read one reply */
+static int
+reply_to(struct smtpout *so, char *text, size_t size)
+{
+	if (lmtp_flush(&so->io) < 0)
+		return 0;
+	return reply(so, text, size);
 }
 
 /* command - send one command line and read its reply */
@@ -172,7 +185,10 @@ connect_peer(struct smtpout *so, const struct conf *cf, struct why *why)
 	return 0;
 }
 
-/* ready - a connection that answers: RSET on a used one, else anew once */
+/*
+ * ready - a connection for a new transaction: the kept one (after RSET
+ * when the last transaction did not end), else a new one (so->fresh)
+ */
 static int
 ready(struct smtpout *so, const struct conf *cf, struct why *why)
 {
@@ -180,9 +196,12 @@ ready(struct smtpout *so, const struct conf *cf, struct why *why)
 
 	if (so->fd >= 0 && strcmp(so->peer, cf->reinject) != 0)
 		smtpout_close(so);	/* the configuration names another */
-	if (so->fd >= 0 && so->used &&
-	    command(so, text, sizeof(text), "RSET") != 250)
-		drop(so);
+	if (so->fd >= 0 && so->used) {
+		if (command(so, text, sizeof(text), "RSET") != 250)
+			drop(so);
+		so->used = 0;
+	}
+	so->fresh = so->fd < 0;
 	if (so->fd >= 0)
 		return 0;
 	return connect_peer(so, cf, why);
@@ -259,6 +278,7 @@ refuse_all(struct smtpout *so, struct rcpt_result *res, size_t n)
 			res[i] = res[bad];
 	if (command(so, text, sizeof(text), "RSET") != 250)
 		drop(so);
+	so->used = 0;
 	return 0;
 }
 
@@ -278,9 +298,9 @@ send_data(struct smtpout *so, struct signed_msg *m, int with_sigs,
 	if (!d.bol)
 		buf_add(&so->io.obuf, "\r\n", 2);
 	buf_add(&so->io.obuf, ".\r\n", 3);
-	if (lmtp_flush(&so->io) < 0)
-		return 0;
-	return reply(so, text, size);
+	if ((code = reply_to(so, text, size)) != 0)
+		so->used = 0;		/* any final reply ends the transaction */
+	return code;
 }
 
 /*
@@ -321,6 +341,34 @@ rcpt_to(const struct smtpout *so, const struct envelope *env, size_t i,
 }
 
 /*
+ * mail_cmds - XFORWARD (when there are attributes and the next hop takes
+ * them) and MAIL, in one write with PIPELINING: MAIL's reply code, 0
+ * when the connection broke
+ */
+static int
+mail_cmds(struct smtpout *so, const char *xfwd, const char *mail, char *text,
+    size_t size)
+{
+	int xf = xfwd != NULL && *xfwd != '\0' && (so->ext & EXT_XFORWARD);
+	int piped = so->ext & EXT_PIPELINING;
+	int code;
+
+	if (xf) {
+		lmtp_reply(&so->io, "XFORWARD %s", xfwd);
+		if (piped)		/* in the same write */
+			lmtp_reply(&so->io, "%s", mail);
+		if ((code = reply_to(so, text, size)) == 0)
+			return 0;
+		if (code != 250)	/* not authorized: go on without it */
+			so->ext &= ~EXT_XFORWARD;
+		if (piped)
+			return reply_to(so, text, size);
+	}
+	lmtp_reply(&so->io, "%s", mail);
+	return reply_to(so, text, size);
+}
+
+/*
  * smtpout_mail - the start of a transaction: a connection that answers,
  * XFORWARD (xfwd: "NAME=... ADDR=...", or NULL) when the next hop offers
  * it, then MAIL FROM. The next hop's reply code with its text, or 0 with
@@ -338,17 +386,18 @@ smtpout_mail(struct smtpout *so, const struct conf *cf,
 		strlcpy(text, "4.4.1 cannot reach the re-injection server", size);
 		return 0;
 	}
-	so->used = 1;
-	if (xfwd != NULL && *xfwd != '\0' && (so->ext & EXT_XFORWARD)) {
-		snprintf(line, sizeof(line), "XFORWARD %s", xfwd);
-		if ((code = command(so, text, size, line)) == 0)
-			return lost(so, cf, text, size, why);
-		if (code != 250)	/* not authorized: go on without it */
-			so->ext &= ~EXT_XFORWARD;
-	}
 	mail_from(so, env, line, sizeof(line));
-	if ((code = command(so, text, size, line)) == 0)
+	if ((code = mail_cmds(so, xfwd, line, text, size)) == 0 && !so->fresh) {
+		drop(so);		/* the kept connection had gone: anew, once */
+		if (ready(so, cf, why) < 0) {
+			strlcpy(text, "4.4.1 cannot reach the re-injection server", size);
+			return 0;
+		}
+		code = mail_cmds(so, xfwd, line, text, size);
+	}
+	if (code == 0)
 		return lost(so, cf, text, size, why);
+	so->used = code / 100 == 2;	/* a transaction is open */
 	return code;
 }
 

@@ -15,7 +15,8 @@
 struct smtpout {
 	int		 fd;		/* -1: not connected */
 	struct lmtp	 io;		/* line I/O on the connection */
-	int		 used;		/* a transaction ran on it: RSET first */
+	int		 used;		/* a transaction is open on it: RSET first */
+	int		 fresh;		/* made for this transaction */
 	int		 ext;		/* EXT_*: what its EHLO offered */
 	int		 atomic;	/* all recipients or none (pipe(8)) */
 	char		 peer[80];	/* the reinject value it was made for */
@@ -25,6 +26,7 @@ struct smtpout {
 #define EXT_SMTPUTF8	0x02
 #define EXT_8BITMIME	0x04
 #define EXT_XFORWARD	0x08
+#define EXT_PIPELINING	0x10
 
 /* one recipient's answer from the next hop */
 struct rcpt_result {

@@ -150,6 +150,36 @@ wait_for() {
 	return 1
 }
 
+# bulk_send WORD SESSIONS EACH - SESSIONS parallel SMTP sessions to 587,
+# each sending EACH messages with subjects "WORD S-I"
+bulk_send() {
+	local s i
+	for s in $(seq "$2"); do
+		for i in $(seq "$3"); do
+			printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: %s %s-%s\nMessage-ID: <%s.%s.%s@example.com>\n\nmessage %s of session %s\n' \
+			    "$1" "$s" "$i" "$1" "$s" "$i" "$i" "$s" > "$W/$1.$s.$i.eml"
+		done
+		$PY "$LIB/smtp-send.py" --many 587 127.0.0.1 alice@example.com bob@example.org "$W"/$1.$s.*.eml &
+	done
+	wait
+}
+
+# bulk_arrived WORD N - once the queue is empty, the sink holds N more
+# messages ($before: the count before), each subject "WORD ..." once,
+# each with two signatures that dkimpy verifies
+bulk_arrived() {
+	local files f want=$((before + $2))
+	wait_for eval '[ "$(sink_count)" -ge $want ]'
+	wait_for queue_empty
+	sleep 2
+	[ "$(sink_count)" -eq "$want" ]
+	[ "$(cat "$W"/sink/*.eml | grep "^Subject: $1 " | sort -u | wc -l)" -eq "$2" ]
+	files=$(grep -l "^Subject: $1 " "$W"/sink/*.eml)
+	for f in $files; do [ "$(signatures "$f" | wc -l)" -eq 2 ] || return 1; done
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" $files > "$W/verify.out"
+	[ "$(grep -c '^PASS' "$W/verify.out")" -eq "$2" ]
+}
+
 # last_sink_with PATTERN - the newest message at the sink matching PATTERN
 last_sink_with() { grep -l "$1" "$W"/sink/*.eml | sort -t/ -k2 -V | tail -n 1; }
 sink_count() { ls "$W/sink" 2>/dev/null | grep -c '\.eml$' || true; }
