@@ -77,10 +77,14 @@ notify(unsigned gen, int avail)
 int
 masterchild_run(masterchild_conn conn, void *arg, int idle, int (*spent)(void *))
 {
+	const char *g = getenv("GENERATION");
 	struct pollfd p[2];
-	unsigned gen = (unsigned)strtoul(getenv("GENERATION"), NULL, 8);
+	unsigned gen;
 	int fd, n;
 
+	if (g == NULL)
+		return -1;
+	gen = (unsigned)strtoul(g, NULL, 8);
 	(void)fcntl(MC_LISTEN_FD, F_SETFL,
 	    fcntl(MC_LISTEN_FD, F_GETFL) | O_NONBLOCK);	/* others accept too */
 	(void)fcntl(MC_STATUS_FD, F_SETFD, FD_CLOEXEC);
