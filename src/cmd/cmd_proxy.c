@@ -190,6 +190,8 @@ drop_to(const char *spec)
 		return -1;
 	gids[0] = gr != NULL ? gr->gr_gid : pw->pw_gid;
 	gids[1] = pw->pw_gid;
+	if (gids[0] == 0 || gids[1] == 0)
+		return -1;
 	if (setgroups(2, gids) < 0 || setgid(gids[0]) < 0 || setuid(pw->pw_uid) < 0 ||
 	    setuid(0) == 0)
 		return -1;
@@ -223,7 +225,8 @@ proxy_master(int argc, char **argv, const char *cfpath)
 		;
 	if (i == argc || getuid() != 0 || drop_to(argv[i] + 5) < 0) {
 		log_error("proxy: run by master(8), it needs user=NAME[:GROUP] "
-		    "(not root) in master.cf and to be started as root");
+		    "(neither root nor group root) in master.cf, and to be started "
+		    "as root");
 		return EX_CONFIG;
 	}
 	s = session_new(&proxy_dialect, cfpath);

@@ -63,10 +63,13 @@ main(int argc, char **argv)
 	if (argc < 2)
 		return usage_all();
 	/* master(8) puts its own options (-n NAME -t TYPE ...) first */
-	if (argv[1][0] == '-' && masterchild_is())
-		for (i = 2; i < (size_t)argc; i++)
-			if (strcmp(argv[i], "proxy") == 0)
-				return cmd_proxy(argc - (int)i, argv + i);
+	if (argv[1][0] == '-' && masterchild_is()) {
+		for (i = 1; i < (size_t)argc && argv[i][0] == '-'; i++)
+			if (strchr("ntso", argv[i][1]) != NULL && argv[i][2] == '\0')
+				i++;		/* the option's value */
+		if (i < (size_t)argc && strcmp(argv[i], "proxy") == 0)
+			return cmd_proxy(argc - (int)i, argv + i);
+	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("dkimpipe %s\n", VERSION);
 		return EX_OK;

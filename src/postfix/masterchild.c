@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "log.h"
 #include "masterchild.h"
 
 #define MC_STATUS_FD	5	/* master_proto.h: MASTER_STATUS_FD */
@@ -78,6 +79,7 @@ int
 masterchild_run(masterchild_conn conn, void *arg, int idle, int (*spent)(void *))
 {
 	const char *g = getenv("GENERATION");
+	struct stat st;
 	struct pollfd p[2];
 	unsigned gen;
 	int fd, n;
@@ -85,6 +87,11 @@ masterchild_run(masterchild_conn conn, void *arg, int idle, int (*spent)(void *)
 	if (g == NULL)
 		return -1;
 	gen = (unsigned)strtoul(g, NULL, 8);
+	if (fstat(MC_LISTEN_FD + 1, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		log_error("master(8) passes more than one listening socket: give "
+		    "the service one address in master.cf (127.0.0.1:10027)");
+		return -1;
+	}
 	(void)fcntl(MC_LISTEN_FD, F_SETFL,
 	    fcntl(MC_LISTEN_FD, F_GETFL) | O_NONBLOCK);	/* others accept too */
 	(void)fcntl(MC_STATUS_FD, F_SETFD, FD_CLOEXEC);
@@ -104,13 +111,15 @@ masterchild_run(masterchild_conn conn, void *arg, int idle, int (*spent)(void *)
 			return -1;
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
 			return 0;		/* master is gone, or reloaded */
-		if (n == 0)
-			return 0;		/* idle: master starts another when needed */
+		if (n == 0 || spent(arg))
+			return 0;		/* idle, or spent while it waited: the
+						   connection is for another process */
 		if ((fd = accept4(MC_LISTEN_FD, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
-			    errno == ECONNABORTED)
-				continue;	/* another process took it */
-			return -1;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				sleep(1);	/* short of resources: try again */
+			continue;		/* another process took it, or the
+						   client went: Linux's pending errors */
 		}
 		if (notify(gen, MC_TAKEN) < 0) {
 			close(fd);

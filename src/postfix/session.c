@@ -416,6 +416,7 @@ do_data(struct session *s)
 	pass_log_fail(&v, session_qid(s));
 	reset(s);
 	s->messages++;
+	s->served++;
 	s->errors = 0;
 	return 0;
 }
@@ -479,9 +480,10 @@ wait_time(const struct session *s)
 
 	if (s->mail)
 		return cf->lmtp_timeout;
-	if (s->messages >= cf->lmtp_messages || left <= 0)
+	/* a connection gets its first transaction whatever the limits */
+	if (s->served > 0 && (s->messages >= cf->lmtp_messages || left <= 0))
 		return 0;
-	return left < cf->lmtp_idle ? (int)left : cf->lmtp_idle;
+	return left > 0 && left < cf->lmtp_idle ? (int)left : cf->lmtp_idle;
 }
 
 static void
@@ -544,6 +546,7 @@ void
 session_serve(struct session *s, int in, int out)
 {
 	lmtp_init(&s->io, in, out);
+	s->served = 0;
 	s->hello = 0;
 	s->errors = 0;
 	s->quit = 0;

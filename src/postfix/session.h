@@ -56,7 +56,8 @@ struct session {
 	char		 xfwd[SESSION_XFWD]; /* XFORWARD NAME ADDR PORT PROTO HELO */
 	int		 xforward;	/* XFORWARD came in this transaction */
 	int		 errors;
-	int		 messages;
+	int		 messages;	/* in this process */
+	int		 served;	/* on this connection */
 	time_t		 start;
 	int		 quit;
 	struct smtpout	 out;		/* the connection to the next hop */

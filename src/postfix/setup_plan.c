@@ -174,7 +174,8 @@ plan_submission(struct ctx *c, long long size)
 		return -1;
 	if (proxy)
 		snprintf(route, sizeof(route), "smtpd_proxy_filter=%s "
-		    "-o smtpd_proxy_options=speed_adjust", SETUP_PROXY_PORT);
+		    "-o smtpd_proxy_options=speed_adjust -o smtpd_proxy_timeout=400s",
+		    SETUP_PROXY_PORT);
 	else
 		snprintf(route, sizeof(route), "content_filter=%s", setup_signer(c->o));
 	if (r == 0) {	/* a new entry, with the -o parameters of Debian's commented one */
@@ -192,6 +193,9 @@ plan_submission(struct ctx *c, long long size)
 	if (proxy) {
 		add(c, PF_PARAM, "submission/inet/smtpd_proxy_filter", "%s", SETUP_PROXY_PORT);
 		add(c, PF_PARAM, "submission/inet/smtpd_proxy_options", "speed_adjust");
+		/* longer than smtpout's wait for any reply: never a copy queued
+		   after the client was told 4xx */
+		add(c, PF_PARAM, "submission/inet/smtpd_proxy_timeout", "400s");
 	} else
 		add(c, PF_PARAM, "submission/inet/content_filter", "%s", setup_signer(c->o));
 	if (size > 0)

@@ -33,6 +33,7 @@
 #include "smtpout.h"
 
 #define SMTP_TIMEOUT	300	/* seconds for any one reply */
+#define QUIT_TIMEOUT	5	/* seconds for the reply to QUIT */
 
 void
 smtpout_init(struct smtpout *so)
@@ -86,12 +87,12 @@ extension(struct smtpout *so, const char *kw)
  * the lines' keywords are noted as extensions (they matter after EHLO)
  */
 static int
-reply(struct smtpout *so, char *text, size_t size)
+reply_within(struct smtpout *so, char *text, size_t size, int timeout)
 {
 	char line[LMTP_LINE];
 
 	do {
-		if (lmtp_line(&so->io, line, sizeof(line), SMTP_TIMEOUT) < 4 ||
+		if (lmtp_line(&so->io, line, sizeof(line), timeout) < 4 ||
 		    line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '9' ||
 		    line[2] < '0' || line[2] > '9' || (line[3] != ' ' && line[3] != '-'))
 			return 0;
@@ -100,6 +101,12 @@ reply(struct smtpout *so, char *text, size_t size)
 	} while (line[3] == '-');
 	strlcpy(text, line + 4, size);
 	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+}
+
+static int
+reply(struct smtpout *so, char *text, size_t size)
+{
+	return reply_within(so, text, size, SMTP_TIMEOUT);
 }
 
 /* reply_to - send what is queued, read one reply */
@@ -128,7 +135,9 @@ smtpout_close(struct smtpout *so)
 
 	if (so->fd < 0)
 		return;
-	(void)command(so, text, sizeof(text), "QUIT");
+	lmtp_reply(&so->io, "QUIT");	/* its answer is not worth a long wait */
+	if (lmtp_flush(&so->io) == 0)
+		(void)reply_within(so, text, sizeof(text), QUIT_TIMEOUT);
 	lmtp_free(&so->io);
 	close(so->fd);
 	smtpout_init(so);
@@ -290,8 +299,15 @@ send_data(struct smtpout *so, struct signed_msg *m, int with_sigs,
 	struct dataout d = { so, 1, 0 };
 	int code;
 
-	if ((code = command(so, text, size, "DATA")) != 354)
+	if ((code = command(so, text, size, "DATA")) != 354) {
+		if (code / 100 == 2 || code / 100 == 3) {	/* out of step: doubt */
+			strlcpy(text, "4.4.2 unexpected reply to DATA from the "
+			    "re-injection server", size);
+			drop(so);
+			return 451;
+		}
 		return code;
+	}
 	if ((with_sigs && data_out(&d, m->sigs.data, m->sigs.len) < 0) ||
 	    signer_each(m, data_out, &d, why) < 0)
 		return 0;
