@@ -498,7 +498,7 @@ verifies() { $PY "$LIB/verify-dkimpy.py" "${2:-$W/k/keys.txt}" "$1"; }
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
 
-@test "rotation by activate= follows the clock of each message in one long-lived process" {
+@test "rotation by activate= (activation_check = time) follows the clock of each message in one long-lived process" {
 	openssl genpkey -algorithm ed25519 -out "$BATS_TEST_TMPDIR/next.pem" 2>/dev/null
 	chmod 600 "$BATS_TEST_TMPDIR/next.pem"
 	at=$(( $(date +%s) + 3 ))
@@ -510,6 +510,7 @@ verifies() { $PY "$LIB/verify-dkimpy.py" "${2:-$W/k/keys.txt}" "$1"; }
 	signingtable = refile:$BATS_TEST_TMPDIR/SigningTable
 	sendmail_path = $LIB/fake-sendmail
 	log_to = stderr
+	activation_check = time
 	EOF
 	run session <<-EOF
 	GREETING

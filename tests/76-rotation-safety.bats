@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# Cron-free key rotation (the newest key whose activation time has
-# passed signs; checked with libfaketime), its warnings in check and
-# testkey, and the safe-key rules.
+# Cron-free key rotation by time alone (activation_check = time: the
+# newest key whose activation time has passed signs; checked with
+# libfaketime), its warnings in check and testkey, and the safe-key
+# rules. Rotation gated on DNS, the default, is 77-dns-gate.bats.
 
 load helper
 load lib/dns-env
@@ -34,6 +35,7 @@ conf() {	# conf MULTI
 	multiple_signatures = $1
 	sendmail_path = $LIB/fake-sendmail
 	nameservers = 127.0.0.1:$DNS_PORT
+	activation_check = time
 	EOF
 }
 

@@ -60,9 +60,9 @@ set_servers(res_state st, const char *list, struct why *why)
 	return 0;
 }
 
-/* first_txt - join the strings of the first TXT answer */
+/* first_txt - join the strings of the first TXT answer; its TTL */
 static int
-first_txt(const unsigned char *ans, int len, struct buf *out)
+first_txt(const unsigned char *ans, int len, struct buf *out, unsigned *ttl)
 {
 	ns_msg msg;
 	ns_rr rr;
@@ -76,6 +76,7 @@ first_txt(const unsigned char *ans, int len, struct buf *out)
 			return -1;
 		if (ns_rr_type(rr) != ns_t_txt)
 			continue;
+		*ttl = ns_rr_ttl(rr);
 		rd = ns_rr_rdata(rr);
 		end = rd + ns_rr_rdlen(rr);
 		while (rd < end && rd + 1 + *rd <= end) {
@@ -91,10 +92,26 @@ enum dns_result
 dns_txt(const char *name, const char *nameservers, struct buf *out,
     struct why *why)
 {
+	unsigned ttl;
+
+	return dns_txt_ttl(name, nameservers, 0, out, &ttl, why);
+}
+
+/*
+ * dns_txt_ttl - dns_txt, also giving the record's TTL; quick asks each
+ * server once with a one-second wait (a check that must not hold mail
+ * up), else twice with two seconds.
+ */
+enum dns_result
+dns_txt_ttl(const char *name, const char *nameservers, int quick,
+    struct buf *out, unsigned *ttl, struct why *why)
+{
 	struct __res_state st;
 	unsigned char *ans;
 	int len;
 	enum dns_result r;
+
+	*ttl = 0;
 
 	memset(&st, 0, sizeof(st));
 	if (res_ninit(&st) < 0) {
@@ -102,8 +119,8 @@ dns_txt(const char *name, const char *nameservers, struct buf *out,
 		return DNS_TEMP;
 	}
 	st.options |= RES_USE_EDNS0;
-	st.retry = 2;
-	st.retrans = 2;
+	st.retry = quick ? 1 : 2;
+	st.retrans = quick ? 1 : 2;
 	if (nameservers != NULL && set_servers(&st, nameservers, why) < 0) {
 		res_nclose(&st);
 		return DNS_TEMP;
@@ -118,7 +135,7 @@ dns_txt(const char *name, const char *nameservers, struct buf *out,
 			why_set(why, EX_TEMPFAIL, "%s: DNS lookup failed", name);
 			r = DNS_TEMP;
 		}
-	} else if (first_txt(ans, len, out) < 0) {
+	} else if (first_txt(ans, len, out, ttl) < 0) {
 		why_set(why, EX_UNAVAILABLE, "%s: no TXT record in the answer", name);
 		r = DNS_NONE;
 	} else

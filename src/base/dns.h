@@ -12,5 +12,7 @@ enum dns_result { DNS_FOUND, DNS_NONE, DNS_TEMP };
 
 enum dns_result dns_txt(const char *, const char *, struct buf *,
 	    struct why *);
+enum dns_result dns_txt_ttl(const char *, const char *, int, struct buf *,
+	    unsigned *, struct why *);
 
 #endif

@@ -22,6 +22,7 @@
 #include "usage.h"
 #include "conf.h"
 #include "conffile.h"
+#include "keywatch.h"
 #include "log.h"
 #include "pass.h"
 #include "resubmit.h"
@@ -129,6 +130,7 @@ cmd_deliver(int argc, char **argv)
 	free(v.res);
 	if (v.status != EX_OK)
 		fail(&v, qid);
+	keywatch_run(&cf);	/* the mail is the next hop's: nothing waits */
 	signer_free(&m);
 	conf_free(&cf);
 	return EX_OK;

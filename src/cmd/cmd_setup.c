@@ -44,6 +44,7 @@
 #include "xmem.h"
 
 #define KEYS_DIR	"/etc/dkimpipe/keys"
+#define ROTATION_DIR	"/var/lib/dkimpipe/rotation"
 #define KEYTABLE	"/etc/dkimpipe/KeyTable"
 #define SIGNINGTABLE	"/etc/dkimpipe/SigningTable"
 #define MARK		"written by \"dkimpipe setup\""
@@ -415,6 +416,27 @@ key_dir(const char *dir, const struct passwd *pw, int own, struct why *why)
 	return 0;
 }
 
+/*
+ * state_dir - the directory of the DNS gate's state file (state_file's
+ * default), 0700, the signer's own: it writes there when a KeyTable key
+ * has activate=
+ */
+static int
+state_dir(const struct passwd *pw, struct why *why)
+{
+	if (mkdir("/var/lib/dkimpipe", 0755) < 0 && errno != EEXIST)
+		return why_set(why, EX_CANTCREAT, "/var/lib/dkimpipe: %s",
+		    strerror(errno));
+	if (mkdir(ROTATION_DIR, 0700) == 0) {
+		if (chown(ROTATION_DIR, pw->pw_uid, pw->pw_gid) < 0)
+			return why_set(why, EX_OSERR, "%s: %s", ROTATION_DIR,
+			    strerror(errno));
+	} else if (errno != EEXIST)
+		return why_set(why, EX_CANTCREAT, "%s: %s", ROTATION_DIR,
+		    strerror(errno));
+	return 0;
+}
+
 /* spawned - the signer runs under spawn(8), with the group postdrop for postlog */
 static int
 spawned(const struct args *a)
@@ -432,7 +454,7 @@ make_keys(struct args *a, const struct passwd *pw, struct why *why)
 
 	if (mkdir("/etc/dkimpipe", 0755) < 0 && errno != EEXIST)
 		return why_set(why, EX_CANTCREAT, "/etc/dkimpipe: %s", strerror(errno));
-	if (key_dir(KEYS_DIR, pw, own, why) != 0)
+	if (key_dir(KEYS_DIR, pw, own, why) != 0 || state_dir(pw, why) != 0)
 		return -1;
 	for (i = 0; i < a->nkeys; i++) {
 		const char *argv[] = { a->binary, "keygen", "-t",

@@ -23,6 +23,7 @@
 #include "conffile.h"
 #include "diag.h"
 #include "keycache.h"
+#include "keywatch.h"
 #include "log.h"
 #include "signer.h"
 #include "xmem.h"
@@ -258,6 +259,7 @@ cmd_sign(int argc, char **argv)
 	check_algs(&cf, o.want);
 	rc = o.inplace ? in_place(&cf, &o, argc, argv) :
 	    one(&cf, argc == 1 ? argv[0] : NULL);
+	keywatch_run(&cf);	/* -c with activate= keys: the DNS gate's lookups */
 	conf_free(&cf);
 	return rc;
 }

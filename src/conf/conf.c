@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "keystate.h"
 #include "xmem.h"
 
 static void
@@ -60,6 +61,10 @@ conf_free(struct conf *cf)
 	free(cf->postlog_socket);
 	free(cf->postlog_command);
 	free(cf->myhostname);
+	free(cf->state_file);
+	if (cf->state != NULL)
+		keystate_free(cf->state);
+	free(cf->state);
 	memset(cf, 0, sizeof(*cf));
 }
 
@@ -182,4 +187,31 @@ conf_parse_time(const char *s, time_t *t)
 		return -1;		/* timegm() moved it: no such time */
 	*t = (time_t)v;
 	return 0;
+}
+
+/* conf_rotating - any key has an activation time: rotation is in play */
+int
+conf_rotating(const struct conf *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->nkeys; i++)
+		if (cf->keys[i].activate != 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * conf_load_state - read the DNS gate's state file when rotation is in
+ * play and gated; one that cannot be used holds every successor back
+ * (keysel.c), and keywatch.c says why
+ */
+void
+conf_load_state(struct conf *cf)
+{
+	if (!cf->gate || !conf_rotating(cf) || cf->state != NULL)
+		return;
+	cf->state = xmalloc(sizeof(*cf->state));
+	keystate_init(cf->state);
+	(void)keystate_read(cf->state, cf->state_file);
 }

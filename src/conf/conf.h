@@ -19,6 +19,7 @@
 #include "origin.h"
 #include "why.h"
 
+struct keystate;
 
 struct sigkey {
 	char		*name;		/* KeyTable name, or the key file */
@@ -87,6 +88,11 @@ struct conf {
 	size_t		 line_limit;	/* smtp_line_length_limit; 0: lines as they are */
 	int		 add_missing;	/* add Date, Message-ID when missing; -1: unset (yes) */
 	char		*myhostname;	/* for Message-ID; NULL: Postfix's or ours */
+	int		 gate;		/* activation_check = dns */
+	char		*state_file;	/* the DNS gate's state */
+	int		 check_interval; /* seconds between lookups of one record */
+	int		 publish_delay;	/* seconds; 0: the record's TTL, >= 5m */
+	struct keystate	*state;		/* read when rotation is in play */
 };
 
 #define CONF_MAXSIG	8	/* signatures on one message */
@@ -99,5 +105,7 @@ struct sigkey *conf_add_key(struct conf *, const char *, const char *,
 int	conf_load_keys(struct conf *, struct why *);
 struct sigkey *conf_find_key(const struct conf *, const char *);
 int	conf_parse_time(const char *, time_t *);
+int	conf_rotating(const struct conf *);
+void	conf_load_state(struct conf *);
 
 #endif

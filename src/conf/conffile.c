@@ -169,6 +169,7 @@ read_conf(struct conf *cf, const char *path, struct diag *d, size_t *first)
 	buf_free(&logical);
 	keysource(&c);
 	params_raw_free(&raw);
+	conf_load_state(cf);
 	return d->count > 0 ? -1 : 0;
 }
 

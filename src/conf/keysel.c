@@ -1,7 +1,9 @@
 /*
  * keysel - which keys sign a message: SigningTable lookup (OpenDKIM's
- * plain and refile orders), rotation by activation time, and loading
- * the chosen keys for one message.
+ * plain and refile orders), rotation by activation time and, with
+ * activation_check = dns, by what the state file says was seen in DNS
+ * (keystate.c; keywatch.c looks), and loading the chosen keys for one
+ * message.
  *
  * It reads key files only to tell a key's type before loading it
  * (rotation groups keys by domain and type) and to load the chosen keys;
@@ -20,6 +22,8 @@
 #include "keycache.h"
 #include "keys.h"
 #include "keysel.h"
+#include "keystate.h"
+#include "xmem.h"
 
 /* sel_add - choose key k for this message; "%" means the From domain */
 static size_t
@@ -171,17 +175,115 @@ key_kind(const struct conf *cf, const struct sigkey *k)
 	    alg == ALG_ED25519_SHA256;
 }
 
+/* conf_publish_delay - how long a record must be seen before its key signs */
+time_t
+conf_publish_delay(const struct conf *cf, const struct keyst *e)
+{
+	if (cf->publish_delay > 0)
+		return cf->publish_delay;
+	return e != NULL && e->ttl > 300 ? (time_t)e->ttl : 300;
+}
+
 /*
- * rotate - key rotation without cron: drop keys whose activation time
- * has not come; among keys for the same d= and key type of which any
- * has an activation time, keep only the newest active one. Key types
- * are read once per chosen key, and only when rotation is in play.
+ * conf_gate - whether key k may take over from another (activation_check
+ * = dns): its record has been seen in DNS holding its public key for at
+ * least publish_delay, or it took over once already (a record that goes
+ * away later is an error to log, not a reason to go back). A key whose
+ * d= is the From domain has no one record to look at and is not gated.
+ */
+int
+conf_gate(const struct conf *cf, const struct sigkey *k, time_t now)
+{
+	const struct keyst *e;
+	char name[320];
+
+	if (!cf->gate || strcmp(k->domain, "%") == 0)
+		return 1;
+	if (cf->state == NULL || !cf->state->usable)
+		return 0;
+	keystate_name(name, sizeof(name), k->selector, k->domain);
+	if ((e = keystate_find(cf->state, name)) == NULL)
+		return 0;
+	return e->active != 0 ||
+	    (e->seen != 0 && now - e->seen >= conf_publish_delay(cf, e));
+}
+
+/* a set of candidate keys for one d=: the keys, their d= and types */
+struct cands {
+	const struct sigkey	**k;
+	const char		**dom;
+	int			 *kind;
+	size_t			  n;
+};
+
+/* same - i and j rotate together: the same d= and key type */
+static int
+same(const struct cands *c, size_t i, size_t j)
+{
+	return j != i && strcasecmp(c->dom[i], c->dom[j]) == 0 &&
+	    c->kind[i] == c->kind[j];
+}
+
+/*
+ * eligible - candidate i may sign now: its time has come and, when it
+ * replaces an older candidate, it passed the DNS gate
+ */
+static int
+eligible(const struct conf *cf, const struct cands *c, size_t i, time_t now)
+{
+	time_t a = c->k[i]->activate;
+	size_t j;
+
+	if (a > now)
+		return 0;
+	if (a == 0 || conf_gate(cf, c->k[i], now))
+		return 1;
+	for (j = 0; j < c->n; j++)
+		if (same(c, i, j) && c->k[j]->activate <= now &&
+		    (c->k[j]->activate < a || (c->k[j]->activate == a && j < i)))
+			return 0;	/* an older one signs until the gate opens */
+	return 1;
+}
+
+/*
+ * pick - which candidates sign now: the eligible ones that no newer
+ * eligible candidate of the same d= and type replaces (keys without an
+ * activation time do not replace each other)
+ */
+static void
+pick(const struct conf *cf, const struct cands *c, time_t now, int *keep)
+{
+	int *ok = xcalloc(c->n, sizeof(*ok));
+	size_t i, j;
+
+	for (i = 0; i < c->n; i++)
+		ok[i] = eligible(cf, c, i, now);
+	for (i = 0; i < c->n; i++) {
+		time_t a = c->k[i]->activate;
+
+		keep[i] = ok[i];
+		for (j = 0; j < c->n && keep[i]; j++)
+			if (same(c, i, j) && ok[j] && (a || c->k[j]->activate) &&
+			    (c->k[j]->activate > a ||
+			    (c->k[j]->activate == a && j < i)))
+				keep[i] = 0;
+	}
+	free(ok);
+}
+
+/*
+ * rotate - key rotation without cron: of the keys chosen for a message,
+ * drop those that pick() does not keep. Key types are read once per
+ * chosen key, and only when rotation is in play.
  */
 static size_t
 rotate(const struct conf *cf, struct sigsel *out, size_t n, time_t now)
 {
-	int kind[CONF_MAXSIG], keep, any = 0;
-	size_t i, j, o = 0;
+	const struct sigkey *k[CONF_MAXSIG];
+	const char *dom[CONF_MAXSIG];
+	int kind[CONF_MAXSIG], keep[CONF_MAXSIG], any = 0;
+	struct cands c = { k, dom, kind, 0 };
+	size_t i, o = 0;
 
 	if (n > CONF_MAXSIG)
 		n = CONF_MAXSIG;
@@ -189,22 +291,54 @@ rotate(const struct conf *cf, struct sigsel *out, size_t n, time_t now)
 		any |= out[i].key->activate != 0;
 	if (!any)
 		return n;
-	for (i = 0; i < n; i++)
-		kind[i] = key_kind(cf, out[i].key);
 	for (i = 0; i < n; i++) {
-		keep = out[i].key->activate <= now;
-		for (j = 0; j < n && keep; j++)
-			if (j != i && out[j].key->activate <= now &&
-			    (out[i].key->activate || out[j].key->activate) &&
-			    strcasecmp(out[i].domain, out[j].domain) == 0 &&
-			    kind[i] == kind[j] &&
-			    (out[j].key->activate > out[i].key->activate ||
-			    (j < i && out[j].key->activate == out[i].key->activate)))
-				keep = 0;
-		if (keep)
-			out[o++] = out[i];
+		k[i] = out[i].key;
+		dom[i] = out[i].domain;
+		kind[i] = key_kind(cf, out[i].key);
 	}
+	c.n = n;
+	pick(cf, &c, now, keep);
+	for (i = 0; i < n; i++)
+		if (keep[i])
+			out[o++] = out[i];
 	return o;
+}
+
+/*
+ * conf_signs_now - whether key k is the one of its d= and type that
+ * signs now, among all the configured keys (for the record watch and
+ * for "dkimpipe keys"; a message's own choice is conf_select's)
+ */
+int
+conf_signs_now(const struct conf *cf, const struct sigkey *k, time_t now)
+{
+	struct cands c;
+	int *keep, r = 0;
+	size_t i, me = 0;
+
+	c.k = xcalloc(cf->nkeys, sizeof(*c.k));
+	c.dom = xcalloc(cf->nkeys, sizeof(*c.dom));
+	c.kind = xcalloc(cf->nkeys, sizeof(*c.kind));
+	keep = xcalloc(cf->nkeys, sizeof(*keep));
+	c.n = 0;
+	for (i = 0; i < cf->nkeys; i++) {
+		if (strcasecmp(cf->keys[i].domain, k->domain) != 0)
+			continue;
+		if (&cf->keys[i] == k)
+			me = c.n;
+		c.k[c.n] = &cf->keys[i];
+		c.dom[c.n] = cf->keys[i].domain;
+		c.kind[c.n++] = key_kind(cf, &cf->keys[i]);
+	}
+	if (c.n > 0) {
+		pick(cf, &c, now, keep);
+		r = keep[me];
+	}
+	free(c.k);
+	free(c.dom);
+	free(c.kind);
+	free(keep);
+	return r;
 }
 
 /*
@@ -242,7 +376,7 @@ conf_select(const struct conf *cf, const char *addr, const char *domain,
 /*
  * conf_successor - the key that took over from k: the newest key of the
  * same domain and selector-independent group with a later activation
- * time that has already come; NULL if none.
+ * time that has already come and that passed the DNS gate; NULL if none.
  */
 const struct sigkey *
 conf_successor(const struct conf *cf, const struct sigkey *k)
@@ -256,7 +390,7 @@ conf_successor(const struct conf *cf, const struct sigkey *k)
 
 		if (o == k || strcasecmp(o->domain, k->domain) != 0 ||
 		    o->activate <= k->activate || o->activate > now ||
-		    key_kind(cf, o) != key_kind(cf, k))
+		    !conf_gate(cf, o, now) || key_kind(cf, o) != key_kind(cf, k))
 			continue;
 		if (best == NULL || o->activate > best->activate)
 			best = o;

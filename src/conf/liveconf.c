@@ -15,6 +15,7 @@
 #include "conffile.h"
 #include "diag.h"
 #include "io.h"
+#include "keystate.h"
 #include "liveconf.h"
 #include "log.h"
 
@@ -89,6 +90,8 @@ liveconf_current(struct liveconf *lc)
 			log_info("configuration changed: reading %s again", lc->path);
 		reload(lc);
 	}
+	if (lc->cf.state != NULL)	/* what the record watch saw since */
+		keystate_refresh(lc->cf.state, lc->cf.state_file);
 	return lc->ok ? 0 : -1;
 }
 

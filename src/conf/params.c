@@ -61,6 +61,12 @@ static const struct param_word refusal_words[] = {
 	{ NULL, 0 }
 };
 
+static const struct param_word gate_words[] = {
+	{ "dns", 1 },
+	{ "time", 0 },
+	{ NULL, 0 }
+};
+
 static const struct param_word log_words[] = {
 	{ "syslog", LOG_TO_SYSLOG },
 	{ "stderr", LOG_TO_STDERR },
@@ -129,6 +135,14 @@ const struct param params[] = {
 	{ "lmtp_lifetime", PARAM_TIME, "300s", TIME_1S_1D, NUM(lmtp_lifetime) },
 	{ "lmtp_timeout", PARAM_TIME, "300s", TIME_1S_1D, NUM(lmtp_timeout) },
 	{ "nameservers", PARAM_STRING, NULL, STR(nameservers) },
+	{ "activation_check", PARAM_ENUM, "dns", .want = "dns or time",
+	  NUM(gate), .words = gate_words },
+	{ "state_file", PARAM_PATH, "/var/lib/dkimpipe/rotation/state",
+	  STR(state_file) },
+	{ "dns_check_interval", PARAM_TIME, "10m", TIME_1S_1D,
+	  NUM(check_interval) },
+	{ "publish_delay", PARAM_TIME, "0", .hi = 30 * 86400,
+	  .want = "at most 30d", NUM(publish_delay) },
 	{ "log_to", PARAM_ENUM, NULL, .want = "syslog, stderr, both or postlog",
 	  NUM(log_to), .words = log_words },
 	{ "postlog_socket", PARAM_STRING, NULL, STR(postlog_socket) },

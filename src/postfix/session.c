@@ -32,6 +32,7 @@
 #include "deadline.h"
 #include "conffile.h"
 #include "io.h"
+#include "keywatch.h"
 #include "log.h"
 #include "received.h"
 #include "session.h"
@@ -414,6 +415,7 @@ do_data(struct session *s)
 	s->d->replies(s, &v);
 	free(res);
 	pass_log_fail(&v, session_qid(s));
+	keywatch_run(cf);	/* after the reply: a lookup holds no mail up */
 	reset(s);
 	s->messages++;
 	s->served++;

@@ -35,7 +35,7 @@ dns_start() {
 }
 
 dns_stop() {
-	[ -f "$1/dns.pid" ] && kill "$(cat "$1/dns.pid")" 2>/dev/null
+	[ -f "$1/dns.pid" ] && { kill "$(cat "$1/dns.pid")" 2>/dev/null || true; }
 	rm -f "$1/dns.pid"
 	sleep 0.2
 }

@@ -5,7 +5,8 @@
  * lines as cf->sigs in file order), for OpenDKIM's plain-table order,
  * first match against multiple_signatures, refile patterns, "%" in d=
  * and i=, sign_all, and rotation by activation time and key type;
- * conf_successor(); keysel_wildmatch(). Key files are made here, RSA
+ * conf_successor(); keysel_wildmatch(); the DNS gate (activation_check =
+ * dns) over a state built in memory, as keystate.c would read it. Key files are made here, RSA
  * 1024 (PKCS#8 and traditional PEM) and Ed25519, mode 0600 in a mkdtemp
  * directory; some keys are given as a decoded k->pkey instead, whose
  * key file does not exist, so that reading it would show. Every chosen
@@ -33,6 +34,7 @@
 #include "conf.h"
 #include "keycache.h"
 #include "keysel.h"
+#include "keystate.h"
 
 #define DAY	86400
 #define T0	((time_t)1796083200)	/* 2026-12-01 */
@@ -614,6 +616,7 @@ build(struct conf *cf, const struct kdef *kd, const struct sdef *sd)
 	size_t n;
 
 	conf_defaults(cf);
+	cf->gate = 0;	/* rotation by time alone; the DNS gate: run_gate() */
 	for (; kd->name != NULL; kd++) {
 		k = conf_add_key(cf, kd->name, kd->domain, "sel", key_path(kd->kind));
 		k->activate = kd->activate;
@@ -765,6 +768,114 @@ run_wildmatch(const struct wcase *c)
 	result(r != c->want, NULL, what, got, want);
 }
 
+/* --- the DNS gate ---------------------------------------------------- */
+
+/* one state of old (undated), mid (a month ago) and new (yesterday) */
+static const struct gcase {
+	const char	*what;
+	int		 usable;	/* the state file could be used */
+	time_t		 mid_seen, mid_active, new_seen, new_active;
+	unsigned	 ttl;
+	int		 delay;		/* publish_delay; 0: the TTL, >= 5m */
+	const char	*want;		/* which key signs */
+	const char	*succ;		/* conf_successor(old) */
+} gcases[] = {
+	{ "gate: no record seen: the oldest signs", 1, 0, 0, 0, 0, 0, 0, "old",
+	  NULL },
+	{ "gate: state unusable: the oldest signs", 0, T0 - DAY, 0, T0 - DAY, 0,
+	  0, 0, "old", NULL },
+	{ "gate: new seen 299s, mid not: old", 1, 0, 0, T0 - 299, 0, 0, 0, "old",
+	  NULL },
+	{ "gate: new seen 300s: new", 1, 0, 0, T0 - 300, 0, 0, 0, "new", "new" },
+	{ "gate: mid seen long, new not: mid", 1, T0 - DAY, 0, 0, 0, 0, 0, "mid",
+	  "mid" },
+	{ "gate: both seen: the newest", 1, T0 - DAY, 0, T0 - DAY, 0, 0, 0, "new",
+	  "new" },
+	{ "gate: TTL 3600 > 5m: seen 1000s is too soon", 1, 0, 0, T0 - 1000, 0,
+	  3600, 0, "old", NULL },
+	{ "gate: publish_delay 60s overrides the TTL", 1, 0, 0, T0 - 1000, 0, 3600,
+	  60, "new", "new" },
+	{ "gate: took over once, record gone since: still signs", 1, 0, 0, 0,
+	  T0 - 3600, 0, 0, "new", "new" },
+	{ "gate: seen in the future (clock moved back): waits", 1, 0, 0, T0 + 600,
+	  0, 0, 0, "old", NULL },
+};
+
+static const struct kdef k_gate[] = {
+	{ "old", "example.com", F_RSA, 0 },
+	{ "mid", "example.com", F_RSATRAD, P1 },
+	{ "new", "example.com", F_RSA, P2 },
+	{ "fut", "example.com", F_RSA, F1 },
+	{ NULL, NULL, 0, 0 }
+};
+static const struct sdef s_gate[] = {
+	{ "example.com", "old", NULL }, { "example.com", "mid", NULL },
+	{ "example.com", "new", NULL }, { "example.com", "fut", NULL },
+	{ NULL, NULL, NULL }
+};
+
+static void
+gate_entry(struct keystate *ks, const char *sel, time_t seen, time_t active,
+    unsigned ttl)
+{
+	char name[320];
+	struct keyst *e;
+
+	keystate_name(name, sizeof(name), sel, "Example.COM");
+	e = keystate_get(ks, name);
+	e->status = seen ? KS_MATCH : KS_MISSING;
+	e->checked = T0;
+	e->seen = seen;
+	e->active = active;
+	e->ttl = ttl;
+}
+
+static void
+run_gate(const struct gcase *c)
+{
+	struct sigsel sel[CONF_MAXSIG];
+	struct keystate ks;
+	struct conf cf;
+	const struct sigkey *s;
+	char what[200];
+	const char *got;
+	size_t i, n;
+
+	build(&cf, k_gate, s_gate);
+	for (i = 0; i < cf.nkeys; i++) {	/* own selectors: own records */
+		free(cf.keys[i].selector);
+		cf.keys[i].selector = sdup(cf.keys[i].name);
+	}
+	cf.gate = 1;
+	cf.now = T0;
+	cf.publish_delay = c->delay;
+	keystate_init(&ks);
+	ks.usable = c->usable;
+	gate_entry(&ks, "mid", c->mid_seen, c->mid_active, c->ttl);
+	gate_entry(&ks, "new", c->new_seen, c->new_active, c->ttl);
+	gate_entry(&ks, "fut", T0 - DAY, 0, 0);	/* seen, but not due */
+	cf.state = &ks;
+	memset(sel, 0, sizeof(sel));
+	n = conf_select(&cf, "user@example.com", "example.com", sel, CONF_MAXSIG);
+	got = n == 1 ? sel[0].key->name : "(not one key)";
+	result(strcmp(got, c->want) != 0, NULL, c->what, got, c->want);
+	for (i = 0; i < cf.nkeys; i++) {
+		snprintf(what, sizeof(what), "%s: conf_signs_now(%s)", c->what,
+		    cf.keys[i].name);
+		result(conf_signs_now(&cf, &cf.keys[i], T0) !=
+		    (strcmp(cf.keys[i].name, c->want) == 0), NULL, what,
+		    conf_signs_now(&cf, &cf.keys[i], T0) ? "signs" : "does not",
+		    strcmp(cf.keys[i].name, c->want) == 0 ? "signs" : "does not");
+	}
+	s = conf_successor(&cf, conf_find_key(&cf, "old"));
+	snprintf(what, sizeof(what), "%s: conf_successor(old)", c->what);
+	result(strcmp(s ? s->name : "(none)", c->succ ? c->succ : "(none)") != 0,
+	    NULL, what, s ? s->name : "(none)", c->succ ? c->succ : "(none)");
+	cf.state = NULL;
+	keystate_free(&ks);
+	conf_free(&cf);
+}
+
 int
 main(void)
 {
@@ -777,6 +888,8 @@ main(void)
 		run_successor(&ccases[i]);
 	for (i = 0; i < sizeof(wcases) / sizeof(wcases[0]); i++)
 		run_wildmatch(&wcases[i]);
+	for (i = 0; i < sizeof(gcases) / sizeof(gcases[0]); i++)
+		run_gate(&gcases[i]);
 	remove_keys();
 	if (nbad) {
 		printf("%zu of %zu cases failed\n", nbad, ncase);
