@@ -144,7 +144,7 @@ deliver() { "$DKIMPIPE" deliver -c "$CONF" -q 4AbCdE "$@" < "$MSG"; }
 	cat > "$BATS_TEST_TMPDIR/slow-sendmail" <<-'EOF'
 	#!/bin/sh
 	cat > /dev/null
-	sleep 30
+	exec sleep 30
 	EOF
 	chmod +x "$BATS_TEST_TMPDIR/slow-sendmail"
 	sed -i "s|^sendmail_path.*|sendmail_path = $BATS_TEST_TMPDIR/slow-sendmail|" "$CONF"

@@ -16,6 +16,27 @@
 #include "runcmd.h"
 
 /*
+ * unconfigured - no main.cf where these arguments point Postfix's tools
+ * (-c DIR, else MAIL_CONFIG, else /etc/postfix): they could only fail,
+ * and each would sleep a second first, as Postfix's fatal errors do
+ */
+static int
+unconfigured(const char *const argv[8])
+{
+	const char *dir = getenv("MAIL_CONFIG");
+	char path[4096];
+	int i;
+
+	for (i = 1; argv[i] != NULL && argv[i + 1] != NULL; i++)
+		if (strcmp(argv[i], "-c") == 0)
+			dir = argv[i + 1];
+	if (dir == NULL || *dir == '\0')
+		dir = "/etc/postfix";
+	snprintf(path, sizeof(path), "%s/main.cf", dir);
+	return access(path, F_OK) < 0;
+}
+
+/*
  * run_args - what a[0] prints when run with the arguments that follow it
  * (up to six, the list ending at a NULL): its first line only, unless
  * all, in out (nothing kept when out is NULL); 0 when it exits 0, else -1
@@ -31,7 +52,7 @@ run_args(const char *const a[7], char *out, size_t size, int all)
 	memset(argv, 0, sizeof(argv));	/* argv ends at the first NULL */
 	for (i = 0; i < 7 && a[i] != NULL; i++)
 		argv[i] = a[i];
-	if (access(argv[0], X_OK) < 0)
+	if (access(argv[0], X_OK) < 0 || unconfigured(argv))
 		return -1;
 	buf_init(&b);
 	rc = runcmd(argv, &b, NULL, 0) == 0 ? 0 : -1;
