@@ -216,3 +216,34 @@ sign_at() {
 	signatures "$BATS_TEST_TMPDIR/msg.1" | grep -q 's=new2027;'
 	[ ! -e "$ST/state" ]	# nothing looked up
 }
+
+@test "dkimpipe keys and check show a stuck rotation with the record to publish, then the switch" {
+	serve old2026
+	sign_at '2027-01-02 00:00:00' old2026
+	run faketime -f '2027-01-02 00:01:00' "$DKIMPIPE" keys -c "$CONF"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"example.com old2026: active since -; record: match (looked 2027-01-02 00:00 UTC)"* ]]
+	[[ "$output" == *"example.com new2027: waiting since 2027-01-01 00:00 UTC; record: missing (looked 2027-01-02 00:00 UTC); next: publish its record: dkimpipe dnsrecord -k $W/k/new2027.private -s new2027 -d example.com"* ]]
+	run faketime -f '2027-01-02 00:01:00' "$DKIMPIPE" check -c "$CONF"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	rec=$("$DKIMPIPE" dnsrecord -1 -k "$W/k/new2027.private" -s new2027)
+	[[ "$output" == *"warning: key new has been due for 24 hours but waits for its record in DNS; the key it replaces signs until then. Publish new2027._domainkey.example.com TXT \"${rec#*TXT }\""* ]] ||
+	    [[ "$output" == *"Publish new2027._domainkey.example.com TXT \"v=DKIM1; k=rsa; p="* ]]
+	serve old2026 new2027
+	sign_at '2027-01-02 00:10:00' old2026
+	sign_at '2027-01-02 00:20:00' new2027
+	run faketime -f '2027-01-02 00:21:00' "$DKIMPIPE" keys -c "$CONF" --json
+	echo "$output"
+	printf '%s' "$output" | $PY -c '
+import json, sys
+keys = {k["selector"]: k for k in json.load(sys.stdin)}
+assert keys["new2027"]["state"] == "active", keys
+assert keys["new2027"]["record"] == "match", keys
+assert keys["old2026"]["state"] == "retired", keys
+assert keys["new2027"]["since"] == 1798849200, keys	# 00:20, when it took over
+'
+	run faketime -f '2027-01-02 00:21:00' "$DKIMPIPE" check -c "$CONF"
+	[[ "$output" != *"waits for its record"* ]]
+}

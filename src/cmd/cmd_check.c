@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 #include "dns.h"
 #include "conf.h"
 #include "keysel.h"
+#include "keystate.h"
+#include "dnsrec.h"
 #include "conffile.h"
 #include "keys.h"
 #include "log.h"
@@ -59,6 +62,49 @@ published(const struct conf *cf, const struct sigkey *k)
 }
 
 /*
+ * gate_state - what the DNS gate's state file says of k: a rotation that
+ * is stuck (k's time has come, its record has not been seen, the key it
+ * replaces still signs) with the record to publish, or a key that signs
+ * while its record was missing at the last lookup
+ */
+static void
+gate_state(const struct conf *cf, const struct sigkey *k, time_t now)
+{
+	const struct keyst *e = NULL;
+	char name[320];
+	struct buf rec;
+	EVP_PKEY *pk;
+	struct why why;
+
+	if (!cf->gate || cf->state == NULL || strcmp(k->domain, "%") == 0)
+		return;
+	if (!cf->state->usable) {
+		log_warn("key %s: rotation waits: %s", k->name, cf->state->why.text);
+		return;
+	}
+	keystate_name(name, sizeof(name), k->selector, k->domain);
+	e = keystate_find(cf->state, name);
+	if (conf_signs_now(cf, k, now)) {
+		if (e != NULL && (e->status == KS_MISSING || e->status == KS_MISMATCH))
+			log_warn("key %s signs, but its record %s was %s at the last "
+			    "lookup", k->name, name, keystate_word(e->status));
+		return;
+	}
+	if (k->activate == 0 || k->activate > now || conf_gate(cf, k, now) ||
+	    (e != NULL && e->seen != 0))
+		return;
+	buf_init(&rec);
+	if ((pk = keys_load(k->keyfile, cf->require_safe_keys, &why)) != NULL)
+		dnsrec_value(&rec, pk);
+	log_warn("key %s has been due for %lld hours but waits for its record "
+	    "in DNS; the key it replaces signs until then. Publish %s TXT \"%s\"",
+	    k->name, (long long)(now - k->activate) / 3600, name,
+	    rec.len ? rec.data : "(dkimpipe dnsrecord shows it)");
+	EVP_PKEY_free(pk);
+	buf_free(&rec);
+}
+
+/*
  * check_rotation - warn when a key activates within 7 days but its
  * record is not published, and when a retired key's record can go
  * (its successor has signed for 7 days). Warnings, not errors.
@@ -76,6 +122,7 @@ check_rotation(const struct conf *cf, time_t now)
 			log_warn("key %s activates in %lld hours but %s._domainkey.%s "
 			    "is not published", k->name,
 			    (long long)(k->activate - now) / 3600, k->selector, k->domain);
+		gate_state(cf, k, now);
 		if ((next = conf_successor(cf, k)) != NULL &&
 		    now - next->activate >= 7 * 86400 && published(cf, k) == 1)
 			log_warn("key %s was replaced by %s %lld days ago; its record "

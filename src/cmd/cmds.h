@@ -8,6 +8,7 @@ int	cmd_check(int, char **);
 int	cmd_deliver(int, char **);
 int	cmd_dnsrecord(int, char **);
 int	cmd_keygen(int, char **);
+int	cmd_keylist(int, char **);
 int	cmd_lmtp(int, char **);
 int	cmd_proxy(int, char **);
 int	cmd_setup(int, char **);

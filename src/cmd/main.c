@@ -31,6 +31,7 @@ static const struct {
 	{ "check", cmd_check },
 	{ "keygen", cmd_keygen },
 	{ "dnsrecord", cmd_dnsrecord },
+	{ "keys", cmd_keylist },
 	{ "verify", cmd_verify },
 	{ "testkey", cmd_testkey },
 	{ "setup", cmd_setup },

@@ -28,6 +28,7 @@ static const struct {
 	{ "proxy", "proxy [-c config]" },
 	{ "check", "check [-c config]" },
 	{ "keygen", "keygen -d domain -s selector [-t rsa|ed25519] [-b bits] [-D dir]" },
+	{ "keys", "keys [-c config] [--json]" },
 	{ "dnsrecord", "dnsrecord -k keyfile -s selector [-d domain] [-1] [-U]" },
 	{ "verify", "verify [-K keysfile] [-n nameserver[:port]] [-t time] [file]" },
 	{ "testkey", "testkey [-c config] [-d domain -s selector -k keyfile]\n"

@@ -1,0 +1,205 @@
+/*
+ * cmd_keylist - "dkimpipe keys [-c config] [--json]": every configured
+ * key with its place in rotation, as the signer sees it now: its state
+ * (active, scheduled, waiting for its record, retired, idle), since
+ * when, what its record looked like at the last lookup (from the state
+ * file: this command looks nothing up itself; testkey does) and the
+ * next step and when. With --json, one JSON array for scripts.
+ *
+ * It decides nothing: the states come from keysel.c (conf_signs_now,
+ * conf_gate, conf_successor), the same functions that choose the keys
+ * for a message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "cmds.h"
+#include "conf.h"
+#include "conffile.h"
+#include "diag.h"
+#include "keys.h"
+#include "keysel.h"
+#include "keystate.h"
+#include "log.h"
+#include "usage.h"
+
+/* one key, as shown */
+struct row {
+	const char	*state;
+	time_t		 since;		/* 0: unknown */
+	const char	*record;	/* keystate word, or "not watched" */
+	time_t		 checked;
+	char		 next[256];	/* "" for none */
+	time_t		 next_at;
+};
+
+static const char *
+stamp(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (t == 0)
+		return "-";
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm);
+	return buf;
+}
+
+/* entry - what the state file says of k's record; NULL if nothing */
+static const struct keyst *
+entry(const struct conf *cf, const struct sigkey *k)
+{
+	char name[320];
+
+	if (cf->state == NULL || !cf->state->usable || strcmp(k->domain, "%") == 0)
+		return NULL;
+	keystate_name(name, sizeof(name), k->selector, k->domain);
+	return keystate_find(cf->state, name);
+}
+
+/* place - the row of key k at now */
+static void
+place(const struct conf *cf, const struct sigkey *k, time_t now,
+    struct row *r)
+{
+	const struct keyst *e = entry(cf, k);
+	const struct sigkey *next;
+
+	memset(r, 0, sizeof(*r));
+	r->record = e ? keystate_word(e->status) : cf->state ? "unknown" :
+	    "not watched";
+	r->checked = e ? e->checked : 0;
+	if (conf_signs_now(cf, k, now)) {
+		r->state = "active";
+		r->since = e && e->active ? e->active : k->activate;
+	} else if (k->activate > now) {
+		r->state = "scheduled";
+		snprintf(r->next, sizeof(r->next), "activates%s",
+		    cf->gate ? ", once its record is seen" : "");
+		r->next_at = k->activate;
+	} else if (k->activate != 0 && !conf_gate(cf, k, now)) {
+		r->state = "waiting";
+		r->since = k->activate;
+		if (e != NULL && e->seen != 0) {
+			snprintf(r->next, sizeof(r->next),
+			    "takes over (record seen, publish_delay)");
+			r->next_at = e->seen + conf_publish_delay(cf, e);
+		} else
+			snprintf(r->next, sizeof(r->next), "publish its record: "
+			    "dkimpipe dnsrecord -k %s -s %s -d %s", k->keyfile,
+			    k->selector, k->domain);
+	} else if ((next = conf_successor(cf, k)) != NULL) {
+		const struct keyst *ne = entry(cf, next);
+
+		r->state = "retired";
+		r->since = ne && ne->active ? ne->active : next->activate;
+		snprintf(r->next, sizeof(r->next), "replaced by %s; its record "
+		    "can be withdrawn once mail signed with it is verified",
+		    next->selector);
+	} else
+		r->state = "idle";
+}
+
+/* json_str - s as a JSON string (our own names and paths: no control bytes) */
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		if ((unsigned char)*s >= 0x20)
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+show_json(const struct conf *cf, const struct row *rows)
+{
+	size_t i;
+
+	printf("[");
+	for (i = 0; i < cf->nkeys; i++) {
+		const struct sigkey *k = &cf->keys[i];
+
+		printf("%s\n  {\"name\": ", i ? "," : "");
+		json_str(k->name);
+		printf(", \"domain\": ");
+		json_str(k->domain);
+		printf(", \"selector\": ");
+		json_str(k->selector);
+		printf(", \"keyfile\": ");
+		json_str(k->keyfile);
+		printf(", \"activate\": %lld, \"state\": \"%s\", \"since\": %lld, "
+		    "\"record\": \"%s\", \"checked\": %lld, \"next\": ",
+		    (long long)k->activate, rows[i].state, (long long)rows[i].since,
+		    rows[i].record, (long long)rows[i].checked);
+		json_str(rows[i].next);
+		printf(", \"next_at\": %lld}", (long long)rows[i].next_at);
+	}
+	printf("\n]\n");
+}
+
+static void
+show_text(const struct conf *cf, const struct row *rows)
+{
+	char t1[32], t2[32], t3[32];
+	size_t i;
+
+	for (i = 0; i < cf->nkeys; i++) {
+		const struct sigkey *k = &cf->keys[i];
+		const struct row *r = &rows[i];
+
+		printf("%s %s: %s since %s; record: %s (looked %s)", k->domain,
+		    k->selector, r->state, stamp(r->since, t1, sizeof(t1)), r->record,
+		    stamp(r->checked, t2, sizeof(t2)));
+		if (r->next[0] != '\0')
+			printf("; next: %s%s%s", r->next, r->next_at ? " at " : "",
+			    r->next_at ? stamp(r->next_at, t3, sizeof(t3)) : "");
+		printf("\n");
+	}
+}
+
+int
+cmd_keylist(int argc, char **argv)
+{
+	const char *cfpath = CONF_DEFAULT_PATH;
+	struct why why = { 0, "" };
+	struct conf cf;
+	struct diag d;
+	struct row *rows;
+	time_t now = time(NULL);
+	int i, json = 0;
+	size_t n;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			cfpath = argv[++i];
+		else
+			return usage_error("keys");
+	}
+	conf_defaults(&cf);
+	diag_init(&d, &why, 0);
+	if (conffile_read(&cf, cfpath, &d) < 0)
+		log_fatal(EX_CONFIG, "%s", why.text);
+	if (cf.state != NULL && !cf.state->usable)
+		log_warn("%s", cf.state->why.text);
+	rows = calloc(cf.nkeys ? cf.nkeys : 1, sizeof(*rows));
+	if (rows == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	for (n = 0; n < cf.nkeys; n++)
+		place(&cf, &cf.keys[n], now, &rows[n]);
+	if (json)
+		show_json(&cf, rows);
+	else
+		show_text(&cf, rows);
+	free(rows);
+	conf_free(&cf);
+	return EX_OK;
+}
