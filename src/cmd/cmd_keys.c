@@ -27,25 +27,9 @@
 #include "usage.h"
 #include "cmds.h"
 #include "dnsrec.h"
+#include "keygen.h"
 #include "keys.h"
 #include "log.h"
-
-/* genkey - a new RSA or Ed25519 key */
-static EVP_PKEY *
-genkey(const char *type, int bits)
-{
-	EVP_PKEY_CTX *ctx;
-	EVP_PKEY *k = NULL;
-	int rsa = strcmp(type, "rsa") == 0;
-
-	ctx = EVP_PKEY_CTX_new_id(rsa ? EVP_PKEY_RSA : EVP_PKEY_ED25519, NULL);
-	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1 ||
-	    (rsa && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) != 1) ||
-	    EVP_PKEY_keygen(ctx, &k) != 1)
-		k = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	return k;
-}
 
 /* create - open path for writing, failing if it exists */
 static FILE *
@@ -106,7 +90,8 @@ cmd_keygen(int argc, char **argv)
 	    sizeof(priv) ||
 	    (size_t)snprintf(txt, sizeof(txt), "%s/%s.txt", dir, selector) >= sizeof(txt))
 		log_fatal(EX_USAGE, "directory name too long");
-	if ((k = genkey(type, bits)) == NULL)
+	if ((k = keygen_new(strcmp(type, "rsa") == 0 ? ALG_RSA_SHA256 :
+	    ALG_ED25519_SHA256, bits)) == NULL)
 		log_fatal(EX_SOFTWARE, "cannot generate a %s key", type);
 	umask(077);
 	if (access(txt, F_OK) == 0)

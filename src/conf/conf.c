@@ -62,6 +62,10 @@ conf_free(struct conf *cf)
 	free(cf->postlog_command);
 	free(cf->myhostname);
 	free(cf->state_file);
+	free_list(cf->rotate, cf->nrotate);
+	free(cf->rotate_selector);
+	free(cf->rotate_dir);
+	free(cf->publish_command);
 	if (cf->state != NULL)
 		keystate_free(cf->state);
 	free(cf->state);
@@ -189,12 +193,17 @@ conf_parse_time(const char *s, time_t *t)
 	return 0;
 }
 
-/* conf_rotating - any key has an activation time: rotation is in play */
+/*
+ * conf_rotating - rotation is in play: a key has an activation time, or
+ * a domain rotates on a schedule
+ */
 int
 conf_rotating(const struct conf *cf)
 {
 	size_t i;
 
+	if (cf->nrotate > 0)
+		return 1;
 	for (i = 0; i < cf->nkeys; i++)
 		if (cf->keys[i].activate != 0)
 			return 1;

@@ -93,7 +93,19 @@ struct conf {
 	int		 check_interval; /* seconds between lookups of one record */
 	int		 publish_delay;	/* seconds; 0: the record's TTL, >= 5m */
 	struct keystate	*state;		/* read when rotation is in play */
+	char		**rotate;	/* domains whose keys rotate on a schedule */
+	size_t		 nrotate;
+	int		 rotate_every;	/* seconds a key signs */
+	int		 rotate_lead;	/* its successor is made this much before */
+	int		 rotate_keep;	/* the old record stays this long after */
+	char		*rotate_selector; /* strftime(3) pattern of the switch time */
+	int		 rotate_keys;	/* ROTATE_RSA and/or ROTATE_ED25519 */
+	char		*rotate_dir;	/* keys at DIR/DOMAIN/SELECTOR.private */
+	char		*publish_command; /* program [args]: ACTION DOMAIN SELECTOR RECORD */
 };
+
+#define ROTATE_RSA	1
+#define ROTATE_ED25519	2
 
 #define CONF_MAXSIG	8	/* signatures on one message */
 

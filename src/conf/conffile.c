@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "conffile.h"
+#include "keyrotate.h"
 #include "params.h"
 #include "table.h"
 #include "xmem.h"
@@ -170,6 +171,7 @@ read_conf(struct conf *cf, const char *path, struct diag *d, size_t *first)
 	keysource(&c);
 	params_raw_free(&raw);
 	conf_load_state(cf);
+	keyrotate_keys(cf);
 	return d->count > 0 ? -1 : 0;
 }
 

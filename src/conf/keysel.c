@@ -271,6 +271,13 @@ pick(const struct conf *cf, const struct cands *c, time_t now, int *keep)
 	free(ok);
 }
 
+/* conf_key_ed25519 - k is an Ed25519 key (known without decoding it) */
+int
+conf_key_ed25519(const struct conf *cf, const struct sigkey *k)
+{
+	return key_kind(cf, k);
+}
+
 /*
  * rotate - key rotation without cron: of the keys chosen for a message,
  * drop those that pick() does not keep. Key types are read once per

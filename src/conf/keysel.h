@@ -22,5 +22,6 @@ struct keyst;
 time_t	conf_publish_delay(const struct conf *, const struct keyst *);
 int	conf_gate(const struct conf *, const struct sigkey *, time_t);
 int	conf_signs_now(const struct conf *, const struct sigkey *, time_t);
+int	conf_key_ed25519(const struct conf *, const struct sigkey *);
 
 #endif

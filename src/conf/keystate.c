@@ -1,7 +1,8 @@
 /*
  * keystate - the state file of the DNS gate (state_file): one line per
- * key record, "NAME STATUS CHECKED SEEN ACTIVE TTL", times in seconds
- * since the epoch. Every signer run reads it (keysel.c decides with it
+ * key record, "NAME STATUS CHECKED SEEN ACTIVE TTL", and one per key of a
+ * rotation schedule, "+key DOMAIN SELECTOR ALG MADE PUBLISHED ACTIVATE
+ * WITHDRAWN" (keyrotate.c), times in seconds since the epoch. Every signer run reads it (keysel.c decides with it
  * which key signs); only the run that holds the check lock writes it
  * (keywatch.c), by a new copy renamed over the old, so that a reader or
  * a crash sees the old file or the new one, never half of one.
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -51,7 +53,53 @@ void
 keystate_free(struct keystate *ks)
 {
 	free(ks->v);
+	free(ks->rk);
 	keystate_init(ks);
+}
+
+/* parse_rotkey - one "+key" line; 0, or -1 when it is not one of ours */
+static int
+parse_rotkey(const char *line, struct rotkey *r)
+{
+	char dom[256], sel[64], alg[16];
+	intmax_t m, p, a, w;
+
+	if (sscanf(line, "+key %255s %63s %15s %jd %jd %jd %jd", dom, sel, alg,
+	    &m, &p, &a, &w) != 7)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	strlcpy(r->domain, dom, sizeof(r->domain));
+	strlcpy(r->selector, sel, sizeof(r->selector));
+	r->ed25519 = strcmp(alg, "ed25519") == 0;
+	r->made = (time_t)m;
+	r->published = (time_t)p;
+	r->activate = (time_t)a;
+	r->withdrawn = (time_t)w;
+	return 0;
+}
+
+/*
+ * keystate_rotkey - the rotation key of domain and selector; with add, a
+ * new empty one when there is none, else NULL
+ */
+struct rotkey *
+keystate_rotkey(struct keystate *ks, const char *domain, const char *selector,
+    int add)
+{
+	size_t i;
+
+	for (i = 0; i < ks->nrk; i++)
+		if (strcasecmp(ks->rk[i].domain, domain) == 0 &&
+		    strcmp(ks->rk[i].selector, selector) == 0)
+			return &ks->rk[i];
+	if (!add)
+		return NULL;
+	ks->rk = xreallocarray(ks->rk, ks->nrk + 1, sizeof(*ks->rk));
+	memset(&ks->rk[ks->nrk], 0, sizeof(ks->rk[ks->nrk]));
+	strlcpy(ks->rk[ks->nrk].domain, domain, sizeof(ks->rk[ks->nrk].domain));
+	strlcpy(ks->rk[ks->nrk].selector, selector,
+	    sizeof(ks->rk[ks->nrk].selector));
+	return &ks->rk[ks->nrk++];
 }
 
 /* keystate_name - SELECTOR._domainkey.DOMAIN in lower case */
@@ -126,6 +174,7 @@ int
 keystate_read(struct keystate *ks, const char *path)
 {
 	char line[512];
+	struct rotkey r;
 	struct keyst k;
 	FILE *fp;
 
@@ -143,6 +192,13 @@ keystate_read(struct keystate *ks, const char *path)
 		return -1;
 	}
 	while (fp != NULL && ks->n < KS_MAX && fgets(line, sizeof(line), fp)) {
+		if (line[0] == '+') {
+			if (ks->nrk < KS_MAX && parse_rotkey(line, &r) == 0) {
+				ks->rk = xreallocarray(ks->rk, ks->nrk + 1, sizeof(*ks->rk));
+				ks->rk[ks->nrk++] = r;
+			}
+			continue;
+		}
 		if (line[0] == '#' || parse(line, &k) < 0)
 			continue;
 		ks->v = xreallocarray(ks->v, ks->n + 1, sizeof(*ks->v));
@@ -154,8 +210,11 @@ keystate_read(struct keystate *ks, const char *path)
 	return 0;
 }
 
-/* keystate_refresh - read path again when it changed since it was read */
-void
+/*
+ * keystate_refresh - read path again when it changed since it was read;
+ * 1 when it did
+ */
+int
 keystate_refresh(struct keystate *ks, const char *path)
 {
 	struct stat st;
@@ -163,8 +222,9 @@ keystate_refresh(struct keystate *ks, const char *path)
 
 	if (ks->usable && have == ks->have &&
 	    (!have || (io_same_file(&st, &ks->st))))
-		return;
+		return 0;
 	(void)keystate_read(ks, path);
+	return 1;
 }
 
 const struct keyst *
@@ -210,6 +270,11 @@ put(int fd, const struct keystate *ks)
 		fprintf(fp, "%s %s %jd %jd %jd %u\n", ks->v[i].name,
 		    words[ks->v[i].status], (intmax_t)ks->v[i].checked,
 		    (intmax_t)ks->v[i].seen, (intmax_t)ks->v[i].active, ks->v[i].ttl);
+	for (i = 0; i < ks->nrk; i++)
+		fprintf(fp, "+key %s %s %s %jd %jd %jd %jd\n", ks->rk[i].domain,
+		    ks->rk[i].selector, ks->rk[i].ed25519 ? "ed25519" : "rsa",
+		    (intmax_t)ks->rk[i].made, (intmax_t)ks->rk[i].published,
+		    (intmax_t)ks->rk[i].activate, (intmax_t)ks->rk[i].withdrawn);
 	bad = fflush(fp) != 0 || fsync(fd) != 0;
 	if (fclose(fp) != 0)
 		bad = 1;

@@ -30,9 +30,22 @@ struct keyst {
 	unsigned	 ttl;		/* of the record when last seen */
 };
 
+/* one key of a rotation schedule (rotate =), by domain and selector */
+struct rotkey {
+	char		 domain[256];	/* lower case */
+	char		 selector[64];
+	int		 ed25519;	/* else RSA */
+	time_t		 made;		/* by the signer; 0: the key it found */
+	time_t		 published;	/* publish_command add succeeded; 0: not */
+	time_t		 activate;	/* signs from then on, once its record is seen */
+	time_t		 withdrawn;	/* publish_command remove succeeded; 0: not */
+};
+
 struct keystate {
 	struct keyst	*v;
 	size_t		 n;
+	struct rotkey	*rk;		/* "+key" lines */
+	size_t		 nrk;
 	int		 usable;	/* read, or absent in a safe place */
 	struct stat	 st;		/* the file as read, to see a change */
 	int		 have;		/* the file existed */
@@ -42,11 +55,13 @@ struct keystate {
 void	keystate_init(struct keystate *);
 void	keystate_free(struct keystate *);
 int	keystate_read(struct keystate *, const char *);
-void	keystate_refresh(struct keystate *, const char *);
+int	keystate_refresh(struct keystate *, const char *);
 int	keystate_write(const struct keystate *, const char *, struct why *);
 const struct keyst *keystate_find(const struct keystate *, const char *);
 struct keyst *keystate_get(struct keystate *, const char *);
 void	keystate_name(char *, size_t, const char *, const char *);
+struct rotkey *keystate_rotkey(struct keystate *, const char *, const char *,
+	    int);
 const char *keystate_word(enum ks_status);
 
 #endif

@@ -13,6 +13,8 @@
  * A failed lookup keeps what was seen before and is retried at the next
  * check. One log line per key and check says what it means: a successor
  * waits (and why), takes over, or a key signs whose record is gone.
+ * The steps of a rotation schedule (keyrotate.c) are done in the same
+ * run, under the same lock.
  * This module decides nothing about a message and never logs key data.
  */
 #include <sys/file.h>
@@ -31,6 +33,7 @@
 #include "dns.h"
 #include "dnsrec.h"
 #include "keys.h"
+#include "keyrotate.h"
 #include "keysel.h"
 #include "keystate.h"
 #include "keywatch.h"
@@ -209,6 +212,8 @@ watch(const struct conf *cf, time_t now)
 		tell(&view, k, e, reason, now);
 		n++;
 	}
+	if (cf->nrotate > 0 && keyrotate_run(&view, &fresh, now))
+		n++;
 	if (n > 0 && keystate_write(&fresh, cf->state_file, &why) < 0)
 		log_error("key rotation waits: %s", why.text);
 	keystate_free(&fresh);

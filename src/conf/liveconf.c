@@ -90,8 +90,11 @@ liveconf_current(struct liveconf *lc)
 			log_info("configuration changed: reading %s again", lc->path);
 		reload(lc);
 	}
-	if (lc->cf.state != NULL)	/* what the record watch saw since */
-		keystate_refresh(lc->cf.state, lc->cf.state_file);
+	/* what the record watch saw since; new keys of a schedule: all again */
+	if (lc->cf.state != NULL &&
+	    keystate_refresh(lc->cf.state, lc->cf.state_file) &&
+	    lc->cf.nrotate > 0)
+		reload(lc);
 	return lc->ok ? 0 : -1;
 }
 

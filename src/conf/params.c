@@ -67,6 +67,13 @@ static const struct param_word gate_words[] = {
 	{ NULL, 0 }
 };
 
+static const struct param_word rotkey_words[] = {
+	{ "rsa", ROTATE_RSA },
+	{ "ed25519", ROTATE_ED25519 },
+	{ "both", ROTATE_RSA | ROTATE_ED25519 },
+	{ NULL, 0 }
+};
+
 static const struct param_word log_words[] = {
 	{ "syslog", LOG_TO_SYSLOG },
 	{ "stderr", LOG_TO_STDERR },
@@ -143,6 +150,18 @@ const struct param params[] = {
 	  NUM(check_interval) },
 	{ "publish_delay", PARAM_TIME, "0", .hi = 30 * 86400,
 	  .want = "at most 30d", NUM(publish_delay) },
+	{ "rotate", PARAM_LIST, "", LIST(rotate, nrotate) },
+	{ "rotate_every", PARAM_TIME, "90d", .lo = 3600, .hi = 3650 * 86400,
+	  .want = "between 1h and 3650d", NUM(rotate_every) },
+	{ "rotate_lead", PARAM_TIME, "14d", .lo = 60, .hi = 3650 * 86400,
+	  .want = "between 1m and 3650d", NUM(rotate_lead) },
+	{ "rotate_keep", PARAM_TIME, "7d", .lo = 60, .hi = 3650 * 86400,
+	  .want = "between 1m and 3650d", NUM(rotate_keep) },
+	{ "rotate_selector", PARAM_STRING, "%Y%m", STR(rotate_selector) },
+	{ "rotate_keys", PARAM_ENUM, "rsa", .want = "rsa, ed25519 or both",
+	  NUM(rotate_keys), .words = rotkey_words },
+	{ "rotate_dir", PARAM_PATH, "/etc/dkimpipe/keys", STR(rotate_dir) },
+	{ "publish_command", PARAM_STRING, NULL, STR(publish_command) },
 	{ "log_to", PARAM_ENUM, NULL, .want = "syslog, stderr, both or postlog",
 	  NUM(log_to), .words = log_words },
 	{ "postlog_socket", PARAM_STRING, NULL, STR(postlog_socket) },
