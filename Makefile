@@ -5,6 +5,7 @@ PREFIX	?= /usr/local
 DESTDIR	?=
 SBINDIR	 = $(PREFIX)/sbin
 MANDIR	 = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share/dkimpipe
 # The version has one source: the first line of debian/changelog.
 VERSION	:= $(or $(shell head -n 1 debian/changelog 2>/dev/null | cut -d' ' -f2 | tr -d '()'),unknown)
 
@@ -48,6 +49,8 @@ src/cmd/main.o: $(wildcard debian/changelog)
 install: dkimpipe
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 dkimpipe $(DESTDIR)$(SBINDIR)/dkimpipe
+	install -d $(DESTDIR)$(SHAREDIR)
+	install -m 755 scripts/publish-nsupdate scripts/publish-zonefile $(DESTDIR)$(SHAREDIR)/
 	sed 's/^\.Os.*/.Os dkimpipe $(VERSION)/' man/dkimpipe.8 > $(DESTDIR)$(MANDIR)/man8/dkimpipe.8
 	sed 's/^\.Os.*/.Os dkimpipe $(VERSION)/' man/dkimpipe.conf.5 > $(DESTDIR)$(MANDIR)/man5/dkimpipe.conf.5
 	chmod 644 $(DESTDIR)$(MANDIR)/man8/dkimpipe.8 $(DESTDIR)$(MANDIR)/man5/dkimpipe.conf.5

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -58,6 +59,54 @@ entry(const struct conf *cf, const struct sigkey *k)
 		return NULL;
 	keystate_name(name, sizeof(name), k->selector, k->domain);
 	return keystate_find(cf->state, name);
+}
+
+/* rot - the schedule's record of k, NULL when k does not rotate */
+static const struct rotkey *
+rot(const struct conf *cf, const struct sigkey *k)
+{
+	size_t i;
+
+	if (cf->nrotate == 0 || cf->state == NULL)
+		return NULL;
+	for (i = 0; i < cf->state->nrk; i++)
+		if (strcasecmp(cf->state->rk[i].domain, k->domain) == 0 &&
+		    strcmp(cf->state->rk[i].selector, k->selector) == 0)
+			return &cf->state->rk[i];
+	return NULL;
+}
+
+/* schedule - the next step of a rotating key, when one is known */
+static void
+schedule(const struct conf *cf, const struct sigkey *k, struct row *r)
+{
+	const struct rotkey *rk = rot(cf, k);
+	size_t i;
+
+	if (rk == NULL)
+		return;
+	if (strcmp(r->state, "active") == 0) {
+		for (i = 0; i < cf->state->nrk; i++)
+			if (strcasecmp(cf->state->rk[i].domain, k->domain) == 0 &&
+			    cf->state->rk[i].ed25519 == rk->ed25519 &&
+			    cf->state->rk[i].activate > rk->activate)
+				return;		/* its successor shows its own */
+		snprintf(r->next, sizeof(r->next), "its successor is made "
+		    "(rotate_lead before it takes over)");
+		r->next_at = rk->activate + cf->rotate_every - cf->rotate_lead;
+	} else if (strcmp(r->state, "waiting") == 0 ||
+	    strcmp(r->state, "scheduled") == 0) {
+		if (rk->published != 0)
+			snprintf(r->next, sizeof(r->next), "%s (record published "
+			    "by publish_command; then DNS must serve it for "
+			    "publish_delay)", strcmp(r->state, "waiting") == 0 ?
+			    "takes over" : "activates");
+		else if (cf->publish_command != NULL)
+			snprintf(r->next, sizeof(r->next), "publish_command add, "
+			    "at the next check");
+		if (rk->published != 0 && r->next_at == 0)
+			r->next_at = rk->activate;
+	}
 }
 
 /* place - the row of key k at now */
@@ -164,6 +213,22 @@ show_text(const struct conf *cf, const struct row *rows)
 	}
 }
 
+/* withdrawn - the schedule's keys whose records were withdrawn */
+static void
+withdrawn(const struct conf *cf)
+{
+	char t[32];
+	size_t i;
+
+	if (cf->nrotate == 0 || cf->state == NULL)
+		return;
+	for (i = 0; i < cf->state->nrk; i++)
+		if (cf->state->rk[i].withdrawn != 0)
+			printf("%s %s: withdrawn since %s\n", cf->state->rk[i].domain,
+			    cf->state->rk[i].selector,
+			    stamp(cf->state->rk[i].withdrawn, t, sizeof(t)));
+}
+
 int
 cmd_keylist(int argc, char **argv)
 {
@@ -193,12 +258,16 @@ cmd_keylist(int argc, char **argv)
 	rows = calloc(cf.nkeys ? cf.nkeys : 1, sizeof(*rows));
 	if (rows == NULL)
 		log_fatal(EX_OSERR, "out of memory");
-	for (n = 0; n < cf.nkeys; n++)
+	for (n = 0; n < cf.nkeys; n++) {
 		place(&cf, &cf.keys[n], now, &rows[n]);
+		schedule(&cf, &cf.keys[n], &rows[n]);
+	}
 	if (json)
 		show_json(&cf, rows);
-	else
+	else {
 		show_text(&cf, rows);
+		withdrawn(&cf);
+	}
 	free(rows);
 	conf_free(&cf);
 	return EX_OK;
