@@ -128,7 +128,7 @@ cmd_dnsrecord(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 's': selector = optarg; break;
 		case 'U': unsafe = 1; break;
-		default: keyfile = NULL; optind = argc + 1; break;
+		default: return usage_error("dnsrecord");
 		}
 	}
 	if (keyfile == NULL || selector == NULL || optind != argc) {
