@@ -146,10 +146,14 @@ installed() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	after=$(root_state)
+	# what the package adds: the binary, its conffile, the rotation state's
+	# directory (0700, the signer's)
 	diff -u <(echo "$before" | grep -v -e ' /usr/sbin/dkimpipe$' -e '^/etc/dkimpipe/dkimpipe.conf ' \
 	    -e '^/var/lib/dkimpipe ' -e ' /etc/dkimpipe/dkimpipe.conf$' -e '^/etc/dkimpipe ') \
 	    <(echo "$after" | grep -v -e ' /usr/sbin/dkimpipe$' -e '^/etc/dkimpipe/dkimpipe.conf ' \
-	    -e '^/var/lib/dkimpipe ' -e ' /etc/dkimpipe/dkimpipe.conf$' -e '^/etc/dkimpipe ')
+	    -e '^/var/lib/dkimpipe ' -e ' /etc/dkimpipe/dkimpipe.conf$' -e '^/etc/dkimpipe ' \
+	    -e '^/var/lib/dkimpipe/rotation ')
+	[ "$(in_root stat -c '%a %U' /var/lib/dkimpipe/rotation)" = "700 dkimpipe" ]
 	[ "$(in_root stat -c '%a %U %G' /etc/dkimpipe/keys)" = "711 nobody root" ]
 	[ "$(in_root cat /etc/dkimpipe/keys/old.private)" = secret ]
 }

@@ -83,7 +83,7 @@ schedule(const struct conf *cf, const struct sigkey *k, struct row *r)
 	const struct rotkey *rk = rot(cf, k);
 	size_t i;
 
-	if (rk == NULL)
+	if (rk == NULL || cf->state == NULL)
 		return;
 	if (strcmp(r->state, "active") == 0) {
 		for (i = 0; i < cf->state->nrk; i++)

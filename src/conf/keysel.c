@@ -240,7 +240,7 @@ eligible(const struct conf *cf, const struct cands *c, size_t i, time_t now)
 		return 1;
 	for (j = 0; j < c->n; j++)
 		if (same(c, i, j) && c->k[j]->activate <= now &&
-		    (c->k[j]->activate < a || (c->k[j]->activate == a && j < i)))
+		    (c->k[j]->activate < a || (j < i && c->k[j]->activate == a)))
 			return 0;	/* an older one signs until the gate opens */
 	return 1;
 }
@@ -265,7 +265,7 @@ pick(const struct conf *cf, const struct cands *c, time_t now, int *keep)
 		for (j = 0; j < c->n && keep[i]; j++)
 			if (same(c, i, j) && ok[j] && (a || c->k[j]->activate) &&
 			    (c->k[j]->activate > a ||
-			    (c->k[j]->activate == a && j < i)))
+			    (j < i && c->k[j]->activate == a)))
 				keep[i] = 0;
 	}
 	free(ok);
