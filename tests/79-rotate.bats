@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
-# Keys that rotate by themselves (rotate = ...), under a moved clock: a
-# failing publish_command, 20 parallel runs at a due step, kill -9 in a
+# Keys that rotate by themselves (rotate = ...), under a moved clock: 400
+# simulated days of mail by deliver and by one long-lived lmtp process
+# (tests/lib/rotation-sim.py), a failing and a hanging publish_command,
+# a full keys directory, 20 parallel runs at a due step, kill -9 in a
 # step, an unsafe keys directory. A real authoritative DNS server that
-# takes RFC 2136 updates (BIND 9 on 127.0.0.1:5354) serves the first
-# key, published with the shipped publish-nsupdate. The long simulation
-# (tests/lib/rotation-sim.py, 400 days) is run outside make check.
+# takes RFC 2136 updates (BIND 9 on 127.0.0.1:5354) serves the keys,
+# published with the shipped publish-nsupdate.
 
 load helper
 load lib/bind-env
@@ -12,6 +13,10 @@ load lib/bind-env
 setup_file() {
 	export W=$BATS_FILE_TMPDIR TZ=UTC
 	bind_start "$W"
+}
+
+teardown() {
+	if mountpoint -q "$BATS_TEST_TMPDIR/full" 2>/dev/null; then umount "$BATS_TEST_TMPDIR/full"; fi
 }
 
 teardown_file() {
@@ -40,14 +45,15 @@ setup() {
 }
 
 # at_day N - deliver one message at noon of day N of 2026 (frozen clock;
-# 1767268800 is 2026-01-01 12:00 UTC),
+# 1767268800 is 2026-01-01 12:00 UTC; the monotonic clock of time limits
+# runs),
 # with the configuration in $CONF; its log in $BATS_TEST_TMPDIR/day$N.err
 at_day() {
 	local when
 	when=$(date -u -d "@$((1767268800 + $1 * 86400))" '+%Y-%m-%d %H:%M:%S')
 	mkdir -p "$BATS_TEST_TMPDIR/f$1"
 	printf 'From: a@example.com\n\nday %s\n' "$1" | FAKE_DIR=$BATS_TEST_TMPDIR/f$1 \
-	    faketime -f "$when" "$DKIMPIPE" deliver -c "$CONF" -f a@example.com \
+	    DONT_FAKE_MONOTONIC=1 faketime -f "$when" "$DKIMPIPE" deliver -c "$CONF" -f a@example.com \
 	    -- b@example.org 2> "$BATS_TEST_TMPDIR/day$1.err"
 }
 
@@ -56,6 +62,108 @@ fake_publish() {
 	printf '#!/bin/sh\necho "$*" >> %s/pub.log\n%s\n' "$BATS_TEST_TMPDIR" "$1" > "$BATS_TEST_TMPDIR/pub"
 	chmod +x "$BATS_TEST_TMPDIR/pub"
 	sed -i "s|^publish_command = .*|publish_command = $BATS_TEST_TMPDIR/pub|" "$CONF"
+}
+
+@test "400 simulated days, a message a day by deliver and by one lmtp process: each verifies against the DNS of its moment, successors take over on time, old records go, retired keys are revealed" {
+	sed -i "s|^publish_command = |publish_command = $LIB/real-clock |" "$CONF"
+	cat >> "$CONF" <<-EOF
+	reveal = yes
+	reveal_dir = $BATS_TEST_TMPDIR/revealed
+	lmtp_idle_time = 1d
+	lmtp_lifetime = 1d
+	EOF
+	mkdir "$BATS_TEST_TMPDIR/sim"
+	$PY "$LIB/rotation-sim.py" "$DKIMPIPE" "$CONF" 400 $BIND_PORT \
+	    "$BATS_TEST_TMPDIR/sim" > "$BATS_TEST_TMPDIR/sim.json"
+	grep -v -e NOQUEUE -e '^==' "$BATS_TEST_TMPDIR/sim/log"
+	cat "$BATS_TEST_TMPDIR/st/state"
+	S=$BATS_TEST_TMPDIR/st/state R=$BATS_TEST_TMPDIR/revealed K=$K \
+	    $PY - "$BATS_TEST_TMPDIR/sim.json" > "$BATS_TEST_TMPDIR/sample" <<-'EOF'
+	import json, os, sys
+	j = json.load(open(sys.argv[1]))
+	keep = 7 * 86400
+	rk = {}
+	for line in open(os.environ["S"]):
+	    w = line.split()
+	    if w[0] == "+key":
+	        rk[w[2]] = dict(made=int(w[4]), activate=int(w[6]), withdrawn=int(w[7]), revealed=int(w[8]))
+	order = sorted(rk, key=lambda s: rk[s]["activate"])
+	print("schedule:", [(s, rk[s]["activate"]) for s in order], file=sys.stderr)
+	assert len(order) >= 5, "at least four successors in 400 days"
+	def expected(t):
+	    """the key that should sign at t: the newest whose time has come"""
+	    return [s for s in order if rk[s]["activate"] <= t][-1]
+	sample = set()
+	prev = None
+	for d in j["days"]:
+	    for how in ("deliver", "lmtp"):
+	        m = d[how]
+	        assert m["verified"] and m["record"], "day %d %s: %s" % (d["day"], how, m)
+	        assert m["selector"] == expected(m["time"]), "day %d %s: %s signed, %s due" % (d["day"], how, m["selector"], expected(m["time"]))
+	    if d["deliver"]["selector"] != prev or d["day"] % 20 == 0:
+	        for x in j["days"][max(d["day"] - 1, 0):d["day"] + 1]:
+	            sample.update([x["deliver"]["file"], x["lmtp"]["file"]])
+	    prev = d["deliver"]["selector"]
+	    for i, s in enumerate(order[:-1]):
+	        succ = rk[order[i + 1]]["activate"]
+	        if rk[s]["activate"] <= d["time"] and d["time"] + 1800 < succ + keep:
+	            assert s in d["served"], "day %d: %s withdrawn before its time" % (d["day"], s)
+	        if rk[s]["withdrawn"] and d["time"] >= rk[s]["withdrawn"]:
+	            assert s not in d["served"], "day %d: %s still served" % (d["day"], s)
+	last = j["days"][-1]["time"]
+	for i, s in enumerate(order[:-1]):
+	    succ = rk[order[i + 1]]["activate"]
+	    if succ + keep + 86400 < last:
+	        assert 0 <= rk[s]["withdrawn"] - (succ + keep) <= 86400, "%s withdrawn at %d" % (s, rk[s]["withdrawn"])
+	        assert rk[s]["revealed"] >= rk[s]["withdrawn"] + 3600, s
+	        f = os.path.join(os.environ["R"], "example.com", s + ".private")
+	        assert os.stat(f).st_mode & 0o777 == 0o644, f
+	        assert open(f).read() == open(os.path.join(os.environ["K"], "example.com", s + ".private")).read(), f
+	assert not os.path.exists(os.path.join(os.environ["R"], "example.com", order[-1] + ".private"))
+	print("\n".join(sorted(sample)))
+	EOF
+	# OpenDKIM on the days around each switch and every 20th day, each
+	# copy against the record served when it was signed
+	xargs "$LIB/verify-opendkim.sh" "$BATS_TEST_TMPDIR/sim/served.txt" < "$BATS_TEST_TMPDIR/sample" > "$BATS_TEST_TMPDIR/od"
+	[ "$(grep -c '^PASS ' "$BATS_TEST_TMPDIR/od")" -ge 40 ]
+	"$DKIMPIPE" keys -c "$CONF" | grep "revealed since"
+}
+
+@test "a publish_command that hangs: killed after publish_timeout, logged, mail signed at once meanwhile, tried again" {
+	fake_publish 'sleep 60'
+	echo 'publish_timeout = 2s' >> "$CONF"
+	at_day 0
+	SECONDS=0
+	at_day 80
+	cat "$BATS_TEST_TMPDIR/day80.err"
+	[ "$SECONDS" -lt 30 ]
+	grep -q "rotation example.com: $BATS_TEST_TMPDIR/pub add for 202604 failed (killed: not done in publish_timeout, 2 s); tried again at the next check" "$BATS_TEST_TMPDIR/day80.err"
+	signatures "$BATS_TEST_TMPDIR/f80/msg.1" | grep -q 's=base;'
+	! pgrep -f "$BATS_TEST_TMPDIR/pub" > /dev/null	# its process group is gone
+	fake_publish 'exit 0'
+	at_day 81
+	grep -q 'published the record of 202604' "$BATS_TEST_TMPDIR/day81.err"
+}
+
+@test "a full keys directory: rotation waits and logs, no half-written key file, mail signed; the successor is made once there is room" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+	fake_publish 'exit 0'
+	mkdir "$BATS_TEST_TMPDIR/full"
+	mount -t tmpfs -o size=16k,mode=0700 tmpfs "$BATS_TEST_TMPDIR/full"
+	mkdir -m 700 "$BATS_TEST_TMPDIR/full/example.com"
+	sed -i "s|^rotate_dir = .*|rotate_dir = $BATS_TEST_TMPDIR/full|" "$CONF"
+	dd if=/dev/zero of="$BATS_TEST_TMPDIR/full/example.com/filler" bs=1k count=64 2> /dev/null || true
+	at_day 0
+	at_day 80
+	cat "$BATS_TEST_TMPDIR/day80.err"
+	grep -q 'rotation example.com: cannot .*No space left on device; the current key keeps signing' "$BATS_TEST_TMPDIR/day80.err"
+	signatures "$BATS_TEST_TMPDIR/f80/msg.1" | grep -q 's=base;'
+	[ "$(ls -A "$BATS_TEST_TMPDIR/full/example.com")" = filler ]
+	rm "$BATS_TEST_TMPDIR/full/example.com/filler"
+	at_day 81
+	cat "$BATS_TEST_TMPDIR/day81.err"
+	grep -q 'made key 202604 (rsa)' "$BATS_TEST_TMPDIR/day81.err"
+	"$DKIMPIPE" dnsrecord -1 -k "$BATS_TEST_TMPDIR/full/example.com/202604.private" -s 202604 | grep -q 'v=DKIM1; k=rsa; p='
 }
 
 @test "a failing publish_command: logged, mail still signed with the current key, tried again at the next check" {

@@ -166,9 +166,60 @@ json_str(const char *s)
 	putchar('"');
 }
 
+/* rotkey_of - the schedule's state of domain/selector, or NULL */
+static const struct rotkey *
+rotkey_of(const struct conf *cf, const char *domain, const char *selector)
+{
+	size_t i;
+
+	for (i = 0; cf->state != NULL && i < cf->state->nrk; i++)
+		if (strcasecmp(cf->state->rk[i].domain, domain) == 0 &&
+		    strcmp(cf->state->rk[i].selector, selector) == 0)
+			return &cf->state->rk[i];
+	return NULL;
+}
+
+/* configured - domain/selector is one of cf's keys */
+static int
+configured(const struct conf *cf, const char *domain, const char *selector)
+{
+	size_t i;
+
+	for (i = 0; i < cf->nkeys; i++)
+		if (strcasecmp(cf->keys[i].domain, domain) == 0 &&
+		    strcmp(cf->keys[i].selector, selector) == 0)
+			return 1;
+	return 0;
+}
+
+/* json_retired - the schedule's keys no longer in cf, after n others */
+static void
+json_retired(const struct conf *cf, size_t n)
+{
+	const struct rotkey *r;
+	size_t i;
+
+	for (i = 0; cf->nrotate > 0 && cf->state != NULL && i < cf->state->nrk;
+	    i++) {
+		r = &cf->state->rk[i];
+		if (r->withdrawn == 0 || configured(cf, r->domain, r->selector))
+			continue;
+		printf("%s\n  {\"name\": null, \"domain\": ", n++ ? "," : "");
+		json_str(r->domain);
+		printf(", \"selector\": ");
+		json_str(r->selector);
+		printf(", \"activate\": %lld, \"state\": \"%s\", \"since\": %lld, "
+		    "\"withdrawn\": %lld, \"revealed\": %lld}",
+		    (long long)r->activate, r->revealed ? "revealed" : "withdrawn",
+		    (long long)(r->revealed ? r->revealed : r->withdrawn),
+		    (long long)r->withdrawn, (long long)r->revealed);
+	}
+}
+
 static void
 show_json(const struct conf *cf, const struct row *rows)
 {
+	const struct rotkey *r;
 	size_t i;
 
 	printf("[");
@@ -188,8 +239,12 @@ show_json(const struct conf *cf, const struct row *rows)
 		    (long long)k->activate, rows[i].state, (long long)rows[i].since,
 		    rows[i].record, (long long)rows[i].checked);
 		json_str(rows[i].next);
-		printf(", \"next_at\": %lld}", (long long)rows[i].next_at);
+		r = rotkey_of(cf, k->domain, k->selector);
+		printf(", \"next_at\": %lld, \"withdrawn\": %lld, \"revealed\": %lld}",
+		    (long long)rows[i].next_at, (long long)(r ? r->withdrawn : 0),
+		    (long long)(r ? r->revealed : 0));
 	}
+	json_retired(cf, cf->nkeys);
 	printf("\n]\n");
 }
 
@@ -222,11 +277,18 @@ withdrawn(const struct conf *cf)
 
 	if (cf->nrotate == 0 || cf->state == NULL)
 		return;
-	for (i = 0; i < cf->state->nrk; i++)
-		if (cf->state->rk[i].withdrawn != 0)
-			printf("%s %s: withdrawn since %s\n", cf->state->rk[i].domain,
-			    cf->state->rk[i].selector,
-			    stamp(cf->state->rk[i].withdrawn, t, sizeof(t)));
+	for (i = 0; i < cf->state->nrk; i++) {
+		const struct rotkey *r = &cf->state->rk[i];
+
+		if (r->withdrawn == 0)
+			continue;
+		printf("%s %s: withdrawn since %s", r->domain, r->selector,
+		    stamp(r->withdrawn, t, sizeof(t)));
+		if (r->revealed != 0)
+			printf("; revealed since %s in %s/%s/", stamp(r->revealed, t,
+			    sizeof(t)), cf->reveal_dir, r->domain);
+		printf("\n");
+	}
 }
 
 int

@@ -66,6 +66,7 @@ conf_free(struct conf *cf)
 	free(cf->rotate_selector);
 	free(cf->rotate_dir);
 	free(cf->publish_command);
+	free(cf->reveal_dir);
 	if (cf->state != NULL)
 		keystate_free(cf->state);
 	free(cf->state);

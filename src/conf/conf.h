@@ -102,6 +102,9 @@ struct conf {
 	int		 rotate_keys;	/* ROTATE_RSA and/or ROTATE_ED25519 */
 	char		*rotate_dir;	/* keys at DIR/DOMAIN/SELECTOR.private */
 	char		*publish_command; /* program [args]: ACTION DOMAIN SELECTOR RECORD */
+	int		 publish_timeout; /* seconds publish_command may take */
+	int		 reveal;	/* publish retired private keys */
+	char		*reveal_dir;	/* there, as DOMAIN/SELECTOR.private */
 };
 
 #define ROTATE_RSA	1

@@ -12,7 +12,11 @@
  *   once its time has come and its record has been served for
  *   publish_delay;
  *   rotate_keep (at least signature_lifetime) after the successor took
- *   over, withdraw the old record (publish_command "remove").
+ *   over, withdraw the old record (publish_command "remove");
+ *   with reveal = yes, once the withdrawn record has left resolvers'
+ *   caches (its TTL, publish_delay, at least an hour), copy the retired
+ *   private key to reveal_dir/DOMAIN/SELECTOR.private, readable by all,
+ *   so that old signatures no longer prove who wrote the mail.
  *
  * keyrotate_run() does the steps that are due, inside keywatch.c's run
  * and under its lock: one process at a time on a host, and a step that
@@ -23,7 +27,8 @@
  * schedule's keys to a configuration that has just been read, each
  * signing what the key of its domain in the tables signs. Key files are
  * never removed. publish_command gets the public record, never a
- * private key.
+ * private key; nothing but the reveal step copies one, and only a key
+ * whose record was withdrawn.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -53,8 +58,8 @@
 #include "log.h"
 #include "xmem.h"
 
-#define PUBLISH_TIME	30	/* seconds publish_command may take */
 #define PUBLISH_ARGS	16	/* words of publish_command */
+#define REVEAL_WAIT	3600	/* least seconds from withdrawal to reveal */
 
 static const char *
 stamp(time_t t, char *buf, size_t size)
@@ -175,6 +180,16 @@ child(char *const argv[], int fd)
 	_exit(127);
 }
 
+/* uptime - seconds on the monotonic clock, for time limits */
+static time_t
+uptime(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
 /* collect - what the child says, until it closes or time is up; 0, -1 */
 static int
 collect(int fd, char *said, size_t size, time_t until)
@@ -184,7 +199,7 @@ collect(int fd, char *said, size_t size, time_t until)
 	ssize_t r;
 
 	for (;;) {
-		long left = (long)(until - time(NULL));
+		long left = (long)(until - uptime());
 
 		if (left <= 0)
 			return -1;
@@ -211,7 +226,7 @@ collect(int fd, char *said, size_t size, time_t until)
 
 /*
  * publish - publish_command ACTION DOMAIN SELECTOR RECORD, execv, at
- * most PUBLISH_TIME seconds; 0 when it exits 0. Its first output line
+ * most publish_timeout; 0 when it exits 0. Its first output line
  * goes into the log line of a failure.
  */
 static int
@@ -242,18 +257,22 @@ publish(const struct conf *cf, const char *action, const struct rotkey *r,
 	}
 	(void)close(pfd[1]);
 	timed_out = collect(pfd[0], said, sizeof(said),
-	    time(NULL) + PUBLISH_TIME) < 0;
+	    uptime() + cf->publish_timeout) < 0;
 	(void)close(pfd[0]);
 	if (timed_out)
 		(void)kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		continue;
 	said[strcspn(said, "\r\n")] = '\0';
-	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (timed_out)
+		log_error("rotation %s: %s %s for %s failed (killed: not done in "
+		    "publish_timeout, %d s); tried again at the next check",
+		    r->domain, argv[0], action, r->selector, cf->publish_timeout);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		log_error("rotation %s: %s %s for %s failed (%s%s%s); tried again at "
 		    "the next check", r->domain, argv[0], action, r->selector,
-		    timed_out ? "no answer in 30 s" : WIFEXITED(status) ?
-		    "exit status" : "killed", said[0] ? ": " : "", said);
+		    WIFEXITED(status) ? "exit status" : "killed", said[0] ? ": " : "",
+		    said);
 	free(words);
 	return timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ? -1 : 0;
 }
@@ -550,6 +569,117 @@ withdraw(const struct conf *cf, struct keystate *ks, const char *domain,
 	return changed;
 }
 
+/* made_dir - dir exists or is made with mode; 0, or -1 (logged) */
+static int
+made_dir(const char *dir, mode_t mode)
+{
+	if (mkdir(dir, mode) < 0 && errno != EEXIST) {
+		log_error("rotation: cannot make %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * copy_public - the bytes of file from into a new file to, readable by
+ * all: written under a temporary name, synced and linked (an existing to
+ * is taken as done); 0, or -1 (logged)
+ */
+static int
+copy_public(const char *from, const char *to)
+{
+	char tmp[PATH_MAX], data[16384];
+	ssize_t n, len = 0;
+	int in, out, ok;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", to, (long)getpid()) >=
+	    sizeof(tmp))
+		return -1;
+	if ((in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		log_error("rotation: cannot read %s: %s", from, strerror(errno));
+		return -1;
+	}
+	while (len < (ssize_t)sizeof(data) &&
+	    (n = read(in, data + len, sizeof(data) - (size_t)len)) > 0)
+		len += n;
+	(void)close(in);
+	(void)unlink(tmp);
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0 || len == 0 || len == (ssize_t)sizeof(data)) {
+		log_error("rotation: cannot copy %s to %s", from, to);
+		if (out >= 0) {
+			(void)close(out);
+			(void)unlink(tmp);
+		}
+		return -1;
+	}
+	ok = fchmod(out, 0644) == 0 && write(out, data, (size_t)len) == len &&
+	    fsync(out) == 0;
+	ok = close(out) == 0 && ok;
+	ok = ok && (link(tmp, to) == 0 || errno == EEXIST);
+	if (!ok)
+		log_error("rotation: cannot write %s: %s", to, strerror(errno));
+	(void)unlink(tmp);
+	explicit_bzero(data, sizeof(data));
+	return ok ? 0 : -1;
+}
+
+/* reveal_wait - how long after its withdrawal a key is revealed */
+static time_t
+reveal_wait(const struct conf *cf, const struct keystate *ks,
+    const struct rotkey *o)
+{
+	const struct keyst *e;
+	char name[320];
+	time_t wait = REVEAL_WAIT;
+
+	keystate_name(name, sizeof(name), o->selector, o->domain);
+	if ((e = keystate_find(ks, name)) != NULL && (time_t)e->ttl > wait)
+		wait = (time_t)e->ttl;
+	if ((time_t)cf->publish_delay > wait)
+		wait = (time_t)cf->publish_delay;
+	return wait;
+}
+
+/*
+ * reveal - with reveal = yes, the withdrawn keys of domain and type whose
+ * records have left the caches, copied to reveal_dir/DOMAIN/
+ */
+static int
+reveal(const struct conf *cf, struct keystate *ks, const char *domain,
+    int ed, time_t now)
+{
+	char path[PATH_MAX], to[PATH_MAX];
+	const char *file;
+	struct rotkey *o;
+	size_t i;
+	int changed = 0;
+
+	for (i = 0; i < ks->nrk; i++) {
+		o = &ks->rk[i];
+		if (strcasecmp(o->domain, domain) != 0 || o->ed25519 != ed ||
+		    o->withdrawn == 0 || o->revealed != 0 ||
+		    now < o->withdrawn + reveal_wait(cf, ks, o))
+			continue;
+		file = o->made == 0 ? found_file(cf, domain, o->selector) :
+		    key_path(cf, domain, o->selector, ".private", path,
+		    sizeof(path)) == 0 ? path : NULL;
+		if (file == NULL || (size_t)snprintf(to, sizeof(to), "%s/%s",
+		    cf->reveal_dir, domain) >= sizeof(to) ||
+		    made_dir(cf->reveal_dir, 0755) < 0 || made_dir(to, 0755) < 0)
+			continue;
+		if ((size_t)snprintf(to, sizeof(to), "%s/%s/%s.private",
+		    cf->reveal_dir, domain, o->selector) >= sizeof(to) ||
+		    copy_public(file, to) < 0)
+			continue;
+		o->revealed = now;
+		changed = 1;
+		log_info("rotation %s: revealed the retired key %s as %s", domain,
+		    o->selector, to);
+	}
+	return changed;
+}
+
 /* step - what is due for domain's keys of one type; 1 if ks changed */
 static int
 step(const struct conf *view, struct keystate *ks, const char *domain,
@@ -570,6 +700,8 @@ step(const struct conf *view, struct keystate *ks, const char *domain,
 	}
 	changed |= withdraw(view, ks, domain, ed, cur,
 	    took_over(ks, k, cur->activate), now);
+	if (view->reveal)
+		changed |= reveal(view, ks, domain, ed, now);
 	cur = keystate_rotkey(ks, domain, k->selector, 0);
 	changed |= succeed(view, ks, domain, ed, cur, now);
 	return changed;

@@ -2,8 +2,8 @@
  * keystate - the state file of the DNS gate (state_file): one line per
  * key record, "NAME STATUS CHECKED SEEN ACTIVE TTL", and one per key of a
  * rotation schedule, "+key DOMAIN SELECTOR ALG MADE PUBLISHED ACTIVATE
- * WITHDRAWN" (keyrotate.c), times in seconds since the epoch. Every signer run reads it (keysel.c decides with it
- * which key signs); only the run that holds the check lock writes it
+ * WITHDRAWN REVEALED" (keyrotate.c), times in seconds since the epoch.
+ * Every signer run reads it (keysel.c decides with it which key signs); only the run that holds the check lock writes it
  * (keywatch.c), by a new copy renamed over the old, so that a reader or
  * a crash sees the old file or the new one, never half of one.
  *
@@ -62,10 +62,12 @@ static int
 parse_rotkey(const char *line, struct rotkey *r)
 {
 	char dom[256], sel[64], alg[16];
-	intmax_t m, p, a, w;
+	intmax_t m, p, a, w, v = 0;
+	int n;
 
-	if (sscanf(line, "+key %255s %63s %15s %jd %jd %jd %jd", dom, sel, alg,
-	    &m, &p, &a, &w) != 7)
+	n = sscanf(line, "+key %255s %63s %15s %jd %jd %jd %jd %jd", dom, sel,
+	    alg, &m, &p, &a, &w, &v);
+	if (n != 7 && n != 8)	/* 7: written before reveal */
 		return -1;
 	memset(r, 0, sizeof(*r));
 	strlcpy(r->domain, dom, sizeof(r->domain));
@@ -75,6 +77,7 @@ parse_rotkey(const char *line, struct rotkey *r)
 	r->published = (time_t)p;
 	r->activate = (time_t)a;
 	r->withdrawn = (time_t)w;
+	r->revealed = (time_t)v;
 	return 0;
 }
 
@@ -271,10 +274,12 @@ put(int fd, const struct keystate *ks)
 		    words[ks->v[i].status], (intmax_t)ks->v[i].checked,
 		    (intmax_t)ks->v[i].seen, (intmax_t)ks->v[i].active, ks->v[i].ttl);
 	for (i = 0; i < ks->nrk; i++)
-		fprintf(fp, "+key %s %s %s %jd %jd %jd %jd\n", ks->rk[i].domain,
-		    ks->rk[i].selector, ks->rk[i].ed25519 ? "ed25519" : "rsa",
+		fprintf(fp, "+key %s %s %s %jd %jd %jd %jd %jd\n",
+		    ks->rk[i].domain, ks->rk[i].selector,
+		    ks->rk[i].ed25519 ? "ed25519" : "rsa",
 		    (intmax_t)ks->rk[i].made, (intmax_t)ks->rk[i].published,
-		    (intmax_t)ks->rk[i].activate, (intmax_t)ks->rk[i].withdrawn);
+		    (intmax_t)ks->rk[i].activate, (intmax_t)ks->rk[i].withdrawn,
+		    (intmax_t)ks->rk[i].revealed);
 	bad = fflush(fp) != 0 || fsync(fd) != 0;
 	if (fclose(fp) != 0)
 		bad = 1;

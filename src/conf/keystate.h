@@ -39,6 +39,7 @@ struct rotkey {
 	time_t		 published;	/* publish_command add succeeded; 0: not */
 	time_t		 activate;	/* signs from then on, once its record is seen */
 	time_t		 withdrawn;	/* publish_command remove succeeded; 0: not */
+	time_t		 revealed;	/* private key put in reveal_dir; 0: not */
 };
 
 struct keystate {

@@ -471,6 +471,19 @@ command(struct session *s, ssize_t len)
 }
 
 /*
+ * uptime - seconds on the monotonic clock: a lifetime is not shortened
+ * or stretched when the wall clock is stepped
+ */
+static time_t
+uptime(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
+/*
  * wait_time - how long to wait for the next command; 0: end the
  * process now (only ever between transactions)
  */
@@ -478,7 +491,7 @@ static int
 wait_time(const struct session *s)
 {
 	const struct conf *cf = &s->live.cf;
-	long left = (long)cf->lmtp_lifetime - (long)(time(NULL) - s->start);
+	long left = (long)cf->lmtp_lifetime - (long)(uptime() - s->start);
 
 	if (s->mail)
 		return cf->lmtp_timeout;
@@ -533,7 +546,7 @@ session_new(const struct dialect *d, const char *cfpath)
 		to &= ~LOG_TO_STDERR;
 	log_open(to ? to : LOG_TO_SYSLOG, log_postlog_socket(s->live.cf.postlog_socket),
 	    s->live.cf.postlog_command ? s->live.cf.postlog_command : POSTLOG_COMMAND);
-	s->start = time(NULL);
+	s->start = uptime();
 	deadline_on_term();
 	smtpout_init(&s->out);
 	return s;
@@ -567,7 +580,7 @@ session_spent(const struct session *s)
 	const struct conf *cf = &s->live.cf;
 
 	return deadline_terminated() || s->messages >= cf->lmtp_messages ||
-	    time(NULL) - s->start >= (time_t)cf->lmtp_lifetime;
+	    uptime() - s->start >= (time_t)cf->lmtp_lifetime;
 }
 
 /* session_end - close the next hop's connection and free the session */
