@@ -36,7 +36,7 @@ setup() {
 	keyfile = $K/example.com/base.private
 	rotate = example.com
 	rotate_dir = $K
-	publish_command = $TOP/scripts/publish-nsupdate $W/nsupdate.conf
+	publish_command = $LIB/real-clock $TOP/scripts/publish-nsupdate $W/nsupdate.conf
 	nameservers = 127.0.0.1:5354
 	state_file = $BATS_TEST_TMPDIR/st/state
 	sendmail_path = $LIB/fake-sendmail
@@ -65,7 +65,6 @@ fake_publish() {
 }
 
 @test "400 simulated days, a message a day by deliver and by one lmtp process: each verifies against the DNS of its moment, successors take over on time, old records go, retired keys are revealed" {
-	sed -i "s|^publish_command = |publish_command = $LIB/real-clock |" "$CONF"
 	cat >> "$CONF" <<-EOF
 	reveal = yes
 	reveal_dir = $BATS_TEST_TMPDIR/revealed
@@ -224,6 +223,29 @@ fake_publish() {
 	grep -q 'published the record of 202604' "$BATS_TEST_TMPDIR/day80.err"
 	[ "$(ls "$K/example.com" | grep -c '\.private$')" -eq 2 ]
 	! ls -a "$K/example.com" | grep -q '\.new\.'
+}
+
+@test "killed (-9) right after withdrawing the old record: the next run withdraws it again and records it; mail signed and verified throughout" {
+	# publish with the real nsupdate script; on "remove", kill the signer
+	# once the update is done, before it writes the state
+	fake_publish "[ \"\$1\" = remove ] && [ ! -f $BATS_TEST_TMPDIR/killed ] && { $LIB/real-clock $TOP/scripts/publish-nsupdate $W/nsupdate.conf \"\$@\"; touch $BATS_TEST_TMPDIR/killed; kill -9 \$PPID; sleep 1; }; exec $LIB/real-clock $TOP/scripts/publish-nsupdate $W/nsupdate.conf \"\$@\""
+	for d in 0 80 81 94; do at_day $d; done
+	signatures "$BATS_TEST_TMPDIR/f94/msg.1" | grep -q 's=202604;'
+	run at_day 101
+	[ "$status" -ne 0 ]	# killed, the mail already handed on
+	[ -f "$BATS_TEST_TMPDIR/killed" ]
+	grep -q '^+key example.com base rsa 0 0 [0-9]* 0 ' "$BATS_TEST_TMPDIR/st/state"
+	[ -z "$(dig @127.0.0.1 -p $BIND_PORT +short base._domainkey.example.com TXT)" ]
+	at_day 102
+	cat "$BATS_TEST_TMPDIR/day102.err"
+	grep -q 'withdrew the record of base' "$BATS_TEST_TMPDIR/day102.err"
+	! grep -q '^+key example.com base rsa 0 0 [0-9]* 0 ' "$BATS_TEST_TMPDIR/st/state"
+	[ "$(grep -c '^remove example.com base ' "$BATS_TEST_TMPDIR/pub.log")" -eq 2 ]
+	at_day 103
+	[ "$(grep -c '^remove ' "$BATS_TEST_TMPDIR/pub.log")" -eq 2 ]	# done
+	for d in 94 101 102 103; do
+		$PY "$LIB/verify-dkimpy-dns.py" $BIND_PORT "$BATS_TEST_TMPDIR/f$d/msg.1"
+	done
 }
 
 @test "a keys directory that group or others may write: rotation waits, one line says why, mail is signed" {
