@@ -92,6 +92,13 @@ check: deps
 	$(MAKE) all unit dkimpipe-asan
 	sh tests/sandbox.sh bats tests
 
+# The signer under load and faults through a real Postfix; needs root.
+SOAK_MESSAGES ?= 5000
+SOAK_MAXSIZE ?= 5242880
+soak: deps
+	$(MAKE) all
+	bash scripts/soak.sh $(SOAK_MESSAGES) $(SOAK_MAXSIZE)
+
 bench: deps
 	$(MAKE) all
 	sh scripts/bench.sh
@@ -118,7 +125,7 @@ clean:
 	rm -rf tests/fuzz/obj tests/fuzz/work
 	rm -f dkimpipe_*.deb
 
-.PHONY: all install deps demo check bench bench-postfix lint asan deb clean
+.PHONY: all install deps demo check bench bench-postfix soak lint asan deb clean
 
 # Test drivers linked with the signer's own objects (tests/unit/*.c).
 UNIT_OBJS = $(filter-out src/cmd/main.o,$(OBJS))

@@ -11,7 +11,9 @@
 # go into DIR/N.env before MAIL. DIR/connections counts the
 # connections; DIR/ready appears once it listens. SINK_EXT in the
 # environment lists the EHLO extensions to offer (default: 8BITMIME
-# SMTPUTF8).
+# SMTPUTF8). Faults while a file exists (the soak's): DIR/tempfail, 451
+# to every MAIL; DIR/stall, the reply to DATA's dot waits (60 s at
+# most).
 import asyncio
 import os
 import sys
@@ -41,6 +43,8 @@ async def session(reader, writer):
             say("\r\n".join(["250-sink.test"] + ["250-" + e for e in ext[:-1]] +
                             ["250 " + e for e in ext[-1:]]) if verb == "EHLO" and ext
                 else "250 sink.test")
+        elif verb == "MAIL" and os.path.exists(os.path.join(outdir, "tempfail")):
+            say("451 4.3.0 sink: try again later")
         elif verb == "MAIL" and "mailreject" in cmd:
             say("550 5.7.1 sender refused")
         elif verb == "MAIL":
@@ -74,6 +78,10 @@ async def session(reader, writer):
             if "dropme" in env[0]:
                 writer.close()
                 return
+            for _ in range(600):
+                if not os.path.exists(os.path.join(outdir, "stall")):
+                    break
+                await asyncio.sleep(0.1)
             count[0] += 1
             n = count[0]
             with open(os.path.join(outdir, "%d.tmp" % n), "wb") as f:
