@@ -130,6 +130,27 @@ sign_at() {
 	sign_at '2027-01-02 00:15:00' new2027
 }
 
+@test "deliver does not wait for a lookup: with the log away from stderr it exits at once, the lookup finishes in a detached child" {
+	# a name server that takes every query and never answers
+	$PY -c 'import socket,time,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",5399)); open(sys.argv[1],"w").close(); [s.recv(512) for _ in iter(int,1)]' "$BATS_TEST_TMPDIR/ready" 3>&- &
+	local hole=$!
+	wait_file() { local i; for i in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
+	wait_file "$BATS_TEST_TMPDIR/ready"
+	sed -i -e 's|^nameservers = .*|nameservers = 127.0.0.1:5399|' -e 's|^log_to = stderr|log_to = syslog|' "$CONF"
+	mkdir -p "$BATS_TEST_TMPDIR/f"
+	# (the real clock: faketime's wrapper would wait for the child)
+	printf 'From: a@example.com\n\nbody\n' | FAKE_DIR=$BATS_TEST_TMPDIR/f \
+	    "$DKIMPIPE" deliver -c "$CONF" -f a@example.com -- b@example.org
+	# deliver has exited; the lookup is still waiting for its answer
+	[ -f "$BATS_TEST_TMPDIR/f/msg.1" ]
+	[ ! -e "$ST/state" ]
+	pgrep -f "$DKIMPIPE deliver -c $CONF" > /dev/null
+	# and it ends by itself, writing what it saw (an error: old signs on)
+	for i in $(seq 150); do [ -e "$ST/state" ] && break; sleep 0.1; done
+	kill $hole
+	grep -q '^new2027._domainkey.example.com error ' "$ST/state"
+}
+
 @test "a state file or directory that group or others may write is not used: the old key signs, one line says why" {
 	serve old2026 new2027
 	# a state that says new2027 was seen long ago: it would sign

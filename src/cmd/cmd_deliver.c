@@ -11,6 +11,7 @@
  * on_refusal = bounce. On failure the first line of output is
  * "4.x.x text" or "5.x.x text", which pipe(8) uses as DSN status and text.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,40 @@
 #include "signer.h"
 #include "smtpout.h"
 #include "xmem.h"
+
+/*
+ * watch_after - the rotation's lookups and steps, once the mail is the
+ * next hop's. When some are due and the log does not go to stderr, they
+ * run in a child of their own, detached from pipe(8)'s pipes, so that
+ * this process exits at once: pipe(8) does not wait for DNS, and a kill
+ * of this process can no longer come after the next hop has the mail
+ * but before pipe(8) heard so (which would send it twice).
+ */
+static void
+watch_after(const struct conf *cf)
+{
+	pid_t pid;
+	int null;
+
+	if (!keywatch_due(cf))
+		return;
+	if ((cf->log_to & LOG_TO_STDERR) || (pid = fork()) < 0) {
+		keywatch_run(cf);
+		return;
+	}
+	if (pid > 0)
+		return;
+	(void)setsid();
+	if ((null = open("/dev/null", O_RDWR)) >= 0) {
+		(void)dup2(null, STDIN_FILENO);
+		(void)dup2(null, STDOUT_FILENO);
+		(void)dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			(void)close(null);
+	}
+	keywatch_run(cf);
+	_exit(EX_OK);
+}
 
 /* fail - DSN line for pipe(8) first, then the log record and the exit */
 static void __attribute__((noreturn))
@@ -130,7 +165,7 @@ cmd_deliver(int argc, char **argv)
 	free(v.res);
 	if (v.status != EX_OK)
 		fail(&v, qid);
-	keywatch_run(&cf);	/* the mail is the next hop's: nothing waits */
+	watch_after(&cf);	/* the mail is the next hop's: nothing waits */
 	signer_free(&m);
 	conf_free(&cf);
 	return EX_OK;

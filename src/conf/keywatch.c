@@ -219,6 +219,17 @@ watch(const struct conf *cf, time_t now)
 	keystate_free(&fresh);
 }
 
+/* keywatch_due - keywatch_run() would look something up (or log) now */
+int
+keywatch_due(const struct conf *cf)
+{
+	time_t now = cf->now ? cf->now : time(NULL);
+
+	if (!cf->gate || cf->state == NULL || !conf_rotating(cf))
+		return 0;
+	return !cf->state->usable || any_due(cf, cf->state, now);
+}
+
 /*
  * keywatch_run - look up the records that are due, if this process is
  * the first to get to them

@@ -7,6 +7,7 @@
 
 #include "conf.h"
 
+int	keywatch_due(const struct conf *);
 void	keywatch_run(const struct conf *);
 
 #endif
