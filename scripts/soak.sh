@@ -18,8 +18,8 @@
 # that cannot be signed and some for a domain without a key. At the end
 # of each pass all faults are cleared and the queue is flushed; then
 # tests/lib/soak-report.py counts what arrived at the sink. Prints a
-# Markdown table; exits 1 when any message was lost, bounced or left in
-# the queue, a copy arrived twice without a kill or a broken connection
+# Markdown table; exits 1 when any message was lost, cut short, bounced
+# or left in the queue, a copy arrived twice without a kill or a broken connection
 # to explain it, or a signature is missing or does not verify.
 #
 # Runs as root inside tests/sandbox.sh (the tests' private Postfix; the
@@ -211,7 +211,7 @@ print("| %s | %s | %d | %d | %d | %d | %d (%d kill, %d client, %d unexplained) |
     j.get("signed", 0), j.get("signed_expected", 0), j["verified"], j["sample"],
     j.get("unsigned_expected", 0) - j.get("signed_unexpected", 0), j.get("unsigned_expected", 0),
     j["bounced"], queued.strip(), int(peak) / 1024, j["messages"] / float(secs), strikes))
-bad = (j.get("lost", 0) or j["bounced"] or int(queued) or j["n_unexplained"] or
+bad = (j.get("lost", 0) or j.get("truncated", 0) or j["bounced"] or int(queued) or j["n_unexplained"] or
        j.get("signed", 0) != j.get("signed_expected", 0) or j["verified"] != j["sample"] or
        j.get("signed_unexpected", 0) or j.get("delivered", 0) != j.get("expected", -1))
 if bad:

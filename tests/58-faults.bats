@@ -84,6 +84,20 @@ reply_of() { echo "$1" | grep '^[245][0-9][0-9] [245]\.[0-9.]* <bob@example.org>
 	[ "$(queued)" -eq 0 ]
 }
 
+@test "SIGKILL of deliver while a slow sendmail reads: sendmail dies with it, a message cut short is never queued" {
+	export FAKE_SLOW=1
+	"$DKIMPIPE" deliver -c "$CONF" -f alice@example.com -- bob@example.org < "$BIG" > /dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 100); do [ "$(parts)" -ge 1 ] && break; sleep 0.05; done
+	sleep 0.3
+	kill -KILL $pid
+	wait $pid || true
+	sleep 1
+	[ "$(parts)" -eq 1 ]	# it had begun reading
+	[ "$(queued)" -eq 0 ]	# and was killed before the end of its input
+	! pgrep -f "$LIB/commit-sendmail" > /dev/null
+}
+
 @test "SIGTERM while a slow sendmail reads: lmtp answers 451, kills sendmail first, ends the session; nothing queued" {
 	export FAKE_SLOW=1
 	mkfifo "$BATS_TEST_TMPDIR/in"

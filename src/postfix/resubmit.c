@@ -22,6 +22,9 @@
  */
 #include <sys/types.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <ctype.h>
 #include <errno.h>
@@ -128,13 +131,25 @@ dsn_args(const struct envelope *env, char **argv, size_t a)
  * sendmail -G -i [-N notify] [-V envid] [-R ret] -f sender -- rcpt...
  */
 static void
-child(const struct conf *cf, const struct envelope *env, int fd, int errfd)
+child(const struct conf *cf, const struct envelope *env, int fd, int errfd,
+    pid_t parent)
 {
 	static char opt_g[] = "-G", opt_i[] = "-i", opt_f[] = "-f", dashes[] = "--";
 	char **argv = xcalloc(env->n + 13, sizeof(*argv));
 	char *from = xstrdup(env->sender);
 	size_t i, a = 0;
 
+#ifdef __linux__
+	/*
+	 * a signer killed (-9) while it writes the message: sendmail dies
+	 * with it, before the end of its input could pass for the end of a
+	 * message cut short
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(EX_TEMPFAIL);
+#else
+	(void)parent;
+#endif
 	if (fd != STDIN_FILENO) {
 		if (dup2(fd, STDIN_FILENO) < 0)
 			_exit(EX_OSERR);
@@ -167,7 +182,7 @@ spawn(const struct conf *cf, const struct envelope *env, int *in, int *err,
 {
 	int fds[2], efd[2] = { -1, -1 };
 	sigset_t old;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	if (pipe(fds) < 0)
 		return why_set(why, EX_TEMPFAIL, "cannot create pipe: %s", strerror(errno));
@@ -192,7 +207,7 @@ spawn(const struct conf *cf, const struct envelope *env, int *in, int *err,
 		close(fds[1]);
 		if (efd[0] >= 0)
 			close(efd[0]);
-		child(cf, env, fds[0], efd[1]);
+		child(cf, env, fds[0], efd[1], self);
 	}
 	deadline_watch(pid);
 	deadline_release(&old);

@@ -13,6 +13,7 @@
 # every copy of a normal message must carry them and a sample of one in
 # ten is verified with dkimpy; copies of messages that cannot be signed
 # (two From fields) and of the domain without a key must carry none.
+# No copy may be shorter than the message sent ("truncated").
 import collections
 import json
 import os
@@ -85,7 +86,10 @@ for m in sent:
             else:
                 unexplained.append("%d %s" % key)
         for path in c:
-            head = re.split(rb"\r?\n\r?\n", open(path, "rb").read(), maxsplit=1)[0]
+            data = open(path, "rb").read()
+            if len(data) < m["size"]:	# a copy cut short
+                res["truncated"] += 1
+            head = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0]
             nsig = len(re.findall(rb"(?im)^DKIM-Signature\s*:", head))
             if m["kind"] in ("twofrom", "nokey"):
                 res["unsigned_expected"] += 1
