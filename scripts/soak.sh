@@ -93,7 +93,9 @@ new_sink() {
 	wait_for eval '(exec 9<>/dev/tcp/127.0.0.1/$SINK_PORT) 2>/dev/null'
 }
 
-signers() { pgrep -u dkimpipe -x dkimpipe; }
+# signers - the dkimpipe processes of this sandbox's Postfix (its own
+# network namespace): never the host's, nor another test run's
+signers() { pgrep --ns $$ --nslist net -u dkimpipe -x dkimpipe; }
 
 # rss - the largest peak RSS (VmHWM, kB) of the signers now running
 rss() {
