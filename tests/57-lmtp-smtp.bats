@@ -50,6 +50,39 @@ session() { $PY "$LIB/lmtp-client.py" "$DKIMPIPE" "$CONF"; }
 }
 stored() { ls "$SINK" 2>/dev/null | grep -c '\.eml$' || true; }
 
+@test "deliver over SMTP: SIGTERM while the next hop has not yet answered the dot: waits for its 250, exit 0, stored once" {
+	start_sink
+	touch "$SINK/stall"
+	"$DKIMPIPE" deliver -c "$CONF" -f alice@example.com -- bob@example.org < "$MSG" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$!
+	for i in $(seq 100); do [ -e "$SINK/connections" ] && break; sleep 0.05; done
+	sleep 0.5	# the dot is out, the reply stalls
+	kill -TERM $pid
+	sleep 0.5
+	rm "$SINK/stall"
+	st=0; wait $pid || st=$?
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$st" -eq 0 ]
+	[ "$(stored)" -eq 1 ]
+}
+
+@test "lmtp over SMTP: SIGTERM while the next hop has not yet answered the dot: the client gets its 250, then the session ends" {
+	start_sink
+	touch "$SINK/stall"
+	run session <<-EOF
+	GREETING
+	LHLO x
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	!sh -c 'sleep 1; pkill -TERM -f "dkimpipe lmtp -c $CONF"; sleep 0.5; rm $SINK/stall' &
+	DATA $MSG
+	MAIL FROM:<alice@example.com>
+	EOF
+	echo "$output"
+	echo "$output" | grep -q '^250 2.0.0 <bob@example.org> .*queued as 1'
+	[ "$(stored)" -eq 1 ]
+}
+
 @test "three messages over one SMTP connection: each stored once, signed, verifies; CRLF and dots intact" {
 	start_sink
 	run session <<-EOF

@@ -159,6 +159,21 @@ deadline_hold(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &block, old);
 }
 
+/*
+ * deadline_hold_term - SIGTERM alone waits (the time limit does not):
+ * for the wait for a reply that decides whether the next hop has the
+ * message, which a SIGTERM must not cut short
+ */
+void
+deadline_hold_term(sigset_t *old)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, old);
+}
+
 /* deadline_release - the mask from before deadline_hold() again */
 void
 deadline_release(const sigset_t *old)

@@ -27,6 +27,7 @@ void	deadline_shield(void);
 
 /* both: hold the two signals off, and let them in again */
 void	deadline_hold(sigset_t *);
+void	deadline_hold_term(sigset_t *);
 void	deadline_release(const sigset_t *);
 
 #endif

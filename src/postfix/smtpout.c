@@ -6,9 +6,12 @@
  * transactions: RSET only after a transaction that did not end (MAIL
  * taken, no final reply to DATA); XFORWARD and MAIL go out together when
  * the next hop offers PIPELINING; a kept connection found dead at MAIL
- * is made anew once and MAIL sent again (nothing was taken yet). In deliver, a 2xx to the dot is
- * reported to deadline_accepted() at once: from then on a late SIGTERM
- * or time limit ends the run with 0, never 75.
+ * is made anew once and MAIL sent again (nothing was taken yet). A
+ * SIGTERM that comes while the dot's reply is awaited waits for it (only
+ * the time limit cuts that wait short), so that a stop never leaves a
+ * copy with the next hop that Postfix would send again. In deliver, a
+ * 2xx to the dot is reported to deadline_accepted() at once: from then
+ * on a late SIGTERM or time limit ends the run with 0, never 75.
  *
  * Each recipient gets the next hop's own answer: RCPT's reply if it
  * refused, else the reply to the end of DATA. Any doubt is a temporary
@@ -297,6 +300,7 @@ send_data(struct smtpout *so, struct signed_msg *m, int with_sigs,
     char *text, size_t size, struct why *why)
 {
 	struct dataout d = { so, 1, 0 };
+	sigset_t old;
 	int code;
 
 	if ((code = command(so, text, size, "DATA")) != 354) {
@@ -314,8 +318,17 @@ send_data(struct smtpout *so, struct signed_msg *m, int with_sigs,
 	if (!d.bol)
 		buf_add(&so->io.obuf, "\r\n", 2);
 	buf_add(&so->io.obuf, ".\r\n", 3);
+	/*
+	 * the dot and its reply: a SIGTERM now would leave a copy with the
+	 * next hop and have Postfix send it again; it waits until the reply
+	 * is in (the time limit still holds)
+	 */
+	deadline_hold_term(&old);
 	if ((code = reply_to(so, text, size)) != 0)
 		so->used = 0;		/* any final reply ends the transaction */
+	if (so->atomic && code / 100 == 2)
+		deadline_accepted();	/* deliver: before the SIGTERM comes */
+	deadline_release(&old);
 	return code;
 }
 
