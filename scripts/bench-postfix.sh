@@ -21,6 +21,9 @@
 #   proxy-floor  the proxy run by master(8) with a configuration that
 #            holds no key for the senders' domain: every message is passed
 #            on unsigned (the floor of the before-queue design)
+#   proxy-none  smtpd_proxy_filter straight to the re-injection smtpd,
+#            no program between: what smtpd_proxy_filter itself costs,
+#            the floor of any before-queue proxy, ours or another
 #   rspamd   rspamd's milter doing only DKIM signing (FACTS: its own
 #            rspamd.conf, rspamd_proxy in self-scan mode), when rspamd is
 #            installed; left out otherwise
@@ -44,7 +47,7 @@ N=${1:-300}
 ROUNDS=${2:-3}
 BYTES=${3:-4096}
 # BENCH_MODES in the environment picks some of them
-MODES=${BENCH_MODES:-none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor rspamd}
+MODES=${BENCH_MODES:-none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor proxy-none rspamd}
 command -v rspamd > /dev/null || MODES=$(echo "$MODES" | sed 's/ *rspamd//')
 BATS_TEST_DIRNAME=$TOP/tests
 . "$TOP/tests/helper.bash"
@@ -159,6 +162,7 @@ mode() {	# mode NAME - route submission mail as NAME does
 	proxy)	 to="smtpd_proxy_filter=127.0.0.1:10027 -o smtpd_proxy_options=speed_adjust" ;;
 	proxy-floor) to="smtpd_proxy_filter=127.0.0.1:10031 -o smtpd_proxy_options=speed_adjust" ;;
 	proxy-master) to="smtpd_proxy_filter=127.0.0.1:10032 -o smtpd_proxy_options=speed_adjust" ;;
+	proxy-none) to="smtpd_proxy_filter=127.0.0.1:10026 -o smtpd_proxy_options=speed_adjust" ;;
 	rspamd)	 to="smtpd_milters=inet:127.0.0.1:11332" ;;
 	esac
 	cp "$W/dkimpipe.base" /etc/dkimpipe/dkimpipe.conf
@@ -216,7 +220,7 @@ for r in $(seq "$ROUNDS"); do
 		echo "$m $s" >> "$W/times"
 		echo "round $r: $m: $N messages in $s s" >&2
 		case $m in
-		none|floor|proxy-floor) ;;
+		none|floor|proxy-floor|proxy-none) ;;
 		rspamd) check "$m" || echo "bench-postfix: rspamd did not sign; its figure is not a signing one" >&2 ;;
 		*) check "$m" || exit 1 ;;
 		esac
@@ -244,7 +248,7 @@ awk -v n="$N" '
 		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 	}
 	END {
-		k = split("none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor rspamd", order, " ")
+		k = split("none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor proxy-none rspamd", order, " ")
 		name["none"] = "no signing"
 		name["milter"] = "OpenDKIM milter on the smtpd (rsa-2048)"
 		name["floor"] = "pipe(8) running `exec sendmail -G`, no signing"
@@ -256,12 +260,15 @@ awk -v n="$N" '
 		name["proxy"] = "`dkimpipe proxy`, before the queue, spawn(8) (rsa-2048)"
 		name["proxy-master"] = "`dkimpipe proxy` run by master(8), before the queue (rsa-2048)"
 		name["proxy-floor"] = "`dkimpipe proxy` run by master(8), passing on unsigned (the before-queue floor)"
+		name["proxy-none"] = "smtpd_proxy_filter straight to the re-injection smtpd, no program between (the floor of any before-queue proxy)"
 		name["rspamd"] = "rspamd milter, DKIM signing only (rsa-2048)"
 		for (i = 1; i <= k; i++) if (order[i] in t) rate[order[i]] = n / median(t[order[i]])
 		for (i = 1; i <= k; i++) {
 			m = order[i]
 			if (!(m in t)) continue
-			printf "| %s | %.0f | %.2fx | %.2fx |\n", name[m], rate[m], rate[m] / rate["none"], rate[m] / rate["milter"]
+			vs = ("milter" in rate) ? sprintf("%.2fx", rate[m] / rate["milter"]) : "-"
+			vn = ("none" in rate) ? sprintf("%.2fx", rate[m] / rate["none"]) : "-"
+			printf "| %s | %.0f | %s | %s |\n", name[m], rate[m], vn, vs
 		}
 	}' "$W/times"
 rm -rf "$W"
