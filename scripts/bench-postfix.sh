@@ -24,6 +24,9 @@
 #   proxy-none  smtpd_proxy_filter straight to the re-injection smtpd,
 #            no program between: what smtpd_proxy_filter itself costs,
 #            the floor of any before-queue proxy, ours or another
+#   proxy-none-unix  the same over UNIX-domain sockets: smtpd_proxy_filter
+#            = unix:private/reinject, a copy of the re-injection smtpd
+#            listening there
 #   rspamd   rspamd's milter doing only DKIM signing (FACTS: its own
 #            rspamd.conf, rspamd_proxy in self-scan mode), when rspamd is
 #            installed; left out otherwise
@@ -47,7 +50,7 @@ N=${1:-300}
 ROUNDS=${2:-3}
 BYTES=${3:-4096}
 # BENCH_MODES in the environment picks some of them
-MODES=${BENCH_MODES:-none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor proxy-none rspamd}
+MODES=${BENCH_MODES:-none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor proxy-none proxy-none-unix rspamd}
 command -v rspamd > /dev/null || MODES=$(echo "$MODES" | sed 's/ *rspamd//')
 BATS_TEST_DIRNAME=$TOP/tests
 . "$TOP/tests/helper.bash"
@@ -90,6 +93,10 @@ setup() {
 	cp -a /usr/lib/postfix/sbin/. "$W/sbin/"
 	ln -sf /usr/local/sbin/dkimpipe "$W/sbin/dkimpipe"
 	mount --bind "$W/sbin" /usr/lib/postfix/sbin
+	# the re-injection smtpd once more, on a UNIX-domain socket
+	awk '/^127\.0\.0\.1:10026 /{ print "reinject unix - - n - - smtpd"; on = 1; next }
+	    on && /^[ \t]/ { print; next } { on = 0 }' /etc/postfix/master.cf > "$W/reinject.cf"
+	cat "$W/reinject.cf" >> /etc/postfix/master.cf
 	printf 'domain = nokey.invalid\nselector = r1\nkeyfile = /etc/dkimpipe/keys/r1.private\nreinject = smtp:[127.0.0.1]:10026\n' > /etc/dkimpipe/floor.conf
 	case " $MODES " in *" rspamd "*) rspamd_start ;; esac
 	# the output instance of the two-instance recipe, idle until used
@@ -163,6 +170,7 @@ mode() {	# mode NAME - route submission mail as NAME does
 	proxy-floor) to="smtpd_proxy_filter=127.0.0.1:10031 -o smtpd_proxy_options=speed_adjust" ;;
 	proxy-master) to="smtpd_proxy_filter=127.0.0.1:10032 -o smtpd_proxy_options=speed_adjust" ;;
 	proxy-none) to="smtpd_proxy_filter=127.0.0.1:10026 -o smtpd_proxy_options=speed_adjust" ;;
+	proxy-none-unix) to="smtpd_proxy_filter=unix:private/reinject -o smtpd_proxy_options=speed_adjust" ;;
 	rspamd)	 to="smtpd_milters=inet:127.0.0.1:11332" ;;
 	esac
 	cp "$W/dkimpipe.base" /etc/dkimpipe/dkimpipe.conf
@@ -216,11 +224,11 @@ setup
 for r in $(seq "$ROUNDS"); do
 	for m in $MODES; do
 		mode "$m"
-		s=$(round) || { echo "bench-postfix: mode $m failed" >&2; tail -n 20 "$PF_LOG" >&2; exit 1; }
+		s=$(round) || { echo "bench-postfix: mode $m failed" >&2; grep -E "warning|error|fatal|panic|reject" "$PF_LOG" | tail -n 20 >&2; exit 1; }
 		echo "$m $s" >> "$W/times"
 		echo "round $r: $m: $N messages in $s s" >&2
 		case $m in
-		none|floor|proxy-floor|proxy-none) ;;
+		none|floor|proxy-floor|proxy-none*) ;;
 		rspamd) check "$m" || echo "bench-postfix: rspamd did not sign; its figure is not a signing one" >&2 ;;
 		*) check "$m" || exit 1 ;;
 		esac
@@ -248,7 +256,7 @@ awk -v n="$N" '
 		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 	}
 	END {
-		k = split("none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor proxy-none rspamd", order, " ")
+		k = split("none milter floor deliver lmtp lmtp-smtp transport-deliver transport-lmtp proxy proxy-master proxy-floor proxy-none proxy-none-unix rspamd", order, " ")
 		name["none"] = "no signing"
 		name["milter"] = "OpenDKIM milter on the smtpd (rsa-2048)"
 		name["floor"] = "pipe(8) running `exec sendmail -G`, no signing"
@@ -261,6 +269,7 @@ awk -v n="$N" '
 		name["proxy-master"] = "`dkimpipe proxy` run by master(8), before the queue (rsa-2048)"
 		name["proxy-floor"] = "`dkimpipe proxy` run by master(8), passing on unsigned (the before-queue floor)"
 		name["proxy-none"] = "smtpd_proxy_filter straight to the re-injection smtpd, no program between (the floor of any before-queue proxy)"
+		name["proxy-none-unix"] = "the same over UNIX-domain sockets"
 		name["rspamd"] = "rspamd milter, DKIM signing only (rsa-2048)"
 		for (i = 1; i <= k; i++) if (order[i] in t) rate[order[i]] = n / median(t[order[i]])
 		for (i = 1; i <= k; i++) {
