@@ -38,6 +38,7 @@
 #include "keystate.h"
 #include "keywatch.h"
 #include "log.h"
+#include "monotime.h"
 
 #define WATCH_BUDGET	5	/* seconds of lookups in one run */
 
@@ -170,23 +171,13 @@ tell(const struct conf *view, const struct sigkey *k, struct keyst *e,
 		    "signatures", k->name, reason);
 }
 
-/* elapsed - whole seconds since start */
-static long
-elapsed(const struct timespec *start)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)(t.tv_sec - start->tv_sec);
-}
-
 /* watch - the lookups and the new state, under the lock */
 static void
 watch(const struct conf *cf, time_t now)
 {
 	struct keystate fresh;
 	struct conf view;
-	struct timespec start;
+	time_t start;
 	struct keyst *e;
 	struct why why;
 	char reason[600];
@@ -200,8 +191,8 @@ watch(const struct conf *cf, time_t now)
 	}
 	view = *cf;
 	view.state = &fresh;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (i = 0; i < cf->nkeys && elapsed(&start) < WATCH_BUDGET; i++) {
+	start = monotime();
+	for (i = 0; i < cf->nkeys && monotime() - start < WATCH_BUDGET; i++) {
 		const struct sigkey *k = &cf->keys[i];
 
 		if (!watched(k) || !due(&fresh, k, cf->check_interval, now))

@@ -50,6 +50,7 @@
 #include "diag.h"
 #include "keysel.h"
 #include "log.h"
+#include "monotime.h"
 #include "pfpath.h"
 #include "postconf.h"
 #include "xmem.h"
@@ -272,20 +273,16 @@ find_owner(struct path *p, char *svc, size_t size)
 
 /* ms_left - milliseconds until the deadline, at least 0 */
 static int
-ms_left(const struct timespec *end)
+ms_left(long long end)
 {
-	struct timespec now;
-	long long ms;
+	long long ms = end - monotime_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (end->tv_sec - now.tv_sec) * 1000LL +
-	    (end->tv_nsec - now.tv_nsec) / 1000000;
 	return ms < 0 ? 0 : (int)ms;
 }
 
 /* greet - read the greeting on fd until its last line, by the deadline */
 static int
-greet(int fd, const struct timespec *end, char *text, size_t size)
+greet(int fd, long long end, char *text, size_t size)
 {
 	char buf[1024];
 	size_t got = 0;
@@ -329,13 +326,12 @@ static int
 probe(const struct conf *cf, char *text, size_t size, int *connected)
 {
 	struct pollfd pfd;
-	struct timespec end;
+	long long end;
 	socklen_t len = sizeof(int);
 	int fd, err = 0, rc;
 
 	*connected = 0;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += PFPATH_TIMEOUT_MS / 1000;
+	end = monotime_ms() + PFPATH_TIMEOUT_MS;
 	if ((fd = socket(cf->reinject_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0)) < 0) {
 		snprintf(text, size, "socket: %s", strerror(errno));
@@ -347,7 +343,7 @@ probe(const struct conf *cf, char *text, size_t size, int *connected)
 	else {
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, ms_left(&end)) <= 0)
+		if (poll(&pfd, 1, ms_left(end)) <= 0)
 			err = ETIMEDOUT;
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
@@ -358,7 +354,7 @@ probe(const struct conf *cf, char *text, size_t size, int *connected)
 		return -1;
 	}
 	*connected = 1;
-	rc = greet(fd, &end, text, size);
+	rc = greet(fd, end, text, size);
 	(void)send(fd, "QUIT\r\n", 6, MSG_NOSIGNAL);
 	close(fd);
 	return rc;

@@ -34,6 +34,7 @@
 #include "io.h"
 #include "keywatch.h"
 #include "log.h"
+#include "monotime.h"
 #include "received.h"
 #include "session.h"
 #include "xmem.h"
@@ -471,19 +472,6 @@ command(struct session *s, ssize_t len)
 }
 
 /*
- * uptime - seconds on the monotonic clock: a lifetime is not shortened
- * or stretched when the wall clock is stepped
- */
-static time_t
-uptime(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec;
-}
-
-/*
  * wait_time - how long to wait for the next command; 0: end the
  * process now (only ever between transactions)
  */
@@ -491,7 +479,7 @@ static int
 wait_time(const struct session *s)
 {
 	const struct conf *cf = &s->live.cf;
-	long left = (long)cf->lmtp_lifetime - (long)(uptime() - s->start);
+	long left = (long)cf->lmtp_lifetime - (long)(monotime() - s->start);
 
 	if (s->mail)
 		return cf->lmtp_timeout;
@@ -546,7 +534,7 @@ session_new(const struct dialect *d, const char *cfpath)
 		to &= ~LOG_TO_STDERR;
 	log_open(to ? to : LOG_TO_SYSLOG, log_postlog_socket(s->live.cf.postlog_socket),
 	    s->live.cf.postlog_command ? s->live.cf.postlog_command : POSTLOG_COMMAND);
-	s->start = uptime();
+	s->start = monotime();
 	deadline_on_term();
 	smtpout_init(&s->out);
 	return s;
@@ -580,7 +568,7 @@ session_spent(const struct session *s)
 	const struct conf *cf = &s->live.cf;
 
 	return deadline_terminated() || s->messages >= cf->lmtp_messages ||
-	    uptime() - s->start >= (time_t)cf->lmtp_lifetime;
+	    monotime() - s->start >= (time_t)cf->lmtp_lifetime;
 }
 
 /* session_end - close the next hop's connection and free the session */
