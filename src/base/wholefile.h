@@ -1,5 +1,6 @@
 /*
- * wholefile - read a small file whole; replace one atomically.
+ * wholefile - read a small file whole; replace one atomically; create
+ * one that must not be there yet.
  */
 #ifndef WHOLEFILE_H
 #define WHOLEFILE_H
@@ -14,6 +15,8 @@
 int	wholefile_read(const char *, struct buf *, struct why *);
 int	wholefile_write(const char *, const void *, size_t, mode_t, uid_t,
 	    gid_t, struct why *);
+int	wholefile_create(const char *, const void *, size_t, mode_t,
+	    struct why *);
 int	wholefile_same(const char *, const void *, size_t);
 
 #endif

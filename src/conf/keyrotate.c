@@ -56,6 +56,8 @@
 #include "keysel.h"
 #include "keystate.h"
 #include "log.h"
+#include "monotime.h"
+#include "wholefile.h"
 #include "xmem.h"
 
 #define PUBLISH_ARGS	16	/* words of publish_command */
@@ -180,16 +182,6 @@ child(char *const argv[], int fd)
 	_exit(127);
 }
 
-/* uptime - seconds on the monotonic clock, for time limits */
-static time_t
-uptime(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec;
-}
-
 /* collect - what the child says, until it closes or time is up; 0, -1 */
 static int
 collect(int fd, char *said, size_t size, time_t until)
@@ -199,7 +191,7 @@ collect(int fd, char *said, size_t size, time_t until)
 	ssize_t r;
 
 	for (;;) {
-		long left = (long)(until - uptime());
+		long left = (long)(until - monotime());
 
 		if (left <= 0)
 			return -1;
@@ -257,7 +249,7 @@ publish(const struct conf *cf, const char *action, const struct rotkey *r,
 	}
 	(void)close(pfd[1]);
 	timed_out = collect(pfd[0], said, sizeof(said),
-	    uptime() + cf->publish_timeout) < 0;
+	    monotime() + cf->publish_timeout) < 0;
 	(void)close(pfd[0]);
 	if (timed_out)
 		(void)kill(-pid, SIGKILL);
@@ -582,19 +574,17 @@ made_dir(const char *dir, mode_t mode)
 
 /*
  * copy_public - the bytes of file from into a new file to, readable by
- * all: written under a temporary name, synced and linked (an existing to
- * is taken as done); 0, or -1 (logged)
+ * all (wholefile_create: an existing to is taken as done); 0, or -1
+ * (logged)
  */
 static int
 copy_public(const char *from, const char *to)
 {
-	char tmp[PATH_MAX], data[16384];
+	char data[16384];
 	ssize_t n, len = 0;
-	int in, out, ok;
+	struct why why;
+	int in, rc;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", to, (long)getpid()) >=
-	    sizeof(tmp))
-		return -1;
 	if ((in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		log_error("rotation: cannot read %s: %s", from, strerror(errno));
 		return -1;
@@ -603,25 +593,15 @@ copy_public(const char *from, const char *to)
 	    (n = read(in, data + len, sizeof(data) - (size_t)len)) > 0)
 		len += n;
 	(void)close(in);
-	(void)unlink(tmp);
-	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (out < 0 || len == 0 || len == (ssize_t)sizeof(data)) {
+	if (len == 0 || len == (ssize_t)sizeof(data)) {
 		log_error("rotation: cannot copy %s to %s", from, to);
-		if (out >= 0) {
-			(void)close(out);
-			(void)unlink(tmp);
-		}
+		explicit_bzero(data, sizeof(data));
 		return -1;
 	}
-	ok = fchmod(out, 0644) == 0 && write(out, data, (size_t)len) == len &&
-	    fsync(out) == 0;
-	ok = close(out) == 0 && ok;
-	ok = ok && (link(tmp, to) == 0 || errno == EEXIST);
-	if (!ok)
-		log_error("rotation: cannot write %s: %s", to, strerror(errno));
-	(void)unlink(tmp);
+	if ((rc = wholefile_create(to, data, (size_t)len, 0644, &why)) < 0)
+		log_error("rotation: %s", why.text);
 	explicit_bzero(data, sizeof(data));
-	return ok ? 0 : -1;
+	return rc < 0 ? -1 : 0;
 }
 
 /* reveal_wait - how long after its withdrawal a key is revealed */
