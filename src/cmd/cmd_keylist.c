@@ -166,32 +166,6 @@ json_str(const char *s)
 	putchar('"');
 }
 
-/* rotkey_of - the schedule's state of domain/selector, or NULL */
-static const struct rotkey *
-rotkey_of(const struct conf *cf, const char *domain, const char *selector)
-{
-	size_t i;
-
-	for (i = 0; cf->state != NULL && i < cf->state->nrk; i++)
-		if (strcasecmp(cf->state->rk[i].domain, domain) == 0 &&
-		    strcmp(cf->state->rk[i].selector, selector) == 0)
-			return &cf->state->rk[i];
-	return NULL;
-}
-
-/* configured - domain/selector is one of cf's keys */
-static int
-configured(const struct conf *cf, const char *domain, const char *selector)
-{
-	size_t i;
-
-	for (i = 0; i < cf->nkeys; i++)
-		if (strcasecmp(cf->keys[i].domain, domain) == 0 &&
-		    strcmp(cf->keys[i].selector, selector) == 0)
-			return 1;
-	return 0;
-}
-
 /* json_retired - the schedule's keys no longer in cf, after n others */
 static void
 json_retired(const struct conf *cf, size_t n)
@@ -202,7 +176,7 @@ json_retired(const struct conf *cf, size_t n)
 	for (i = 0; cf->nrotate > 0 && cf->state != NULL && i < cf->state->nrk;
 	    i++) {
 		r = &cf->state->rk[i];
-		if (r->withdrawn == 0 || configured(cf, r->domain, r->selector))
+		if (r->withdrawn == 0 || conf_key_of(cf, r->domain, r->selector) != NULL)
 			continue;
 		printf("%s\n  {\"name\": null, \"domain\": ", n++ ? "," : "");
 		json_str(r->domain);
@@ -239,7 +213,8 @@ show_json(const struct conf *cf, const struct row *rows)
 		    (long long)k->activate, rows[i].state, (long long)rows[i].since,
 		    rows[i].record, (long long)rows[i].checked);
 		json_str(rows[i].next);
-		r = rotkey_of(cf, k->domain, k->selector);
+		r = cf->state == NULL ? NULL :
+		    keystate_rotkey(cf->state, k->domain, k->selector, 0);
 		printf(", \"next_at\": %lld, \"withdrawn\": %lld, \"revealed\": %lld}",
 		    (long long)rows[i].next_at, (long long)(r ? r->withdrawn : 0),
 		    (long long)(r ? r->revealed : 0));

@@ -142,6 +142,19 @@ conf_find_key(const struct conf *cf, const char *name)
 	return NULL;
 }
 
+/* conf_key_of - the configured key of domain and selector, or NULL */
+const struct sigkey *
+conf_key_of(const struct conf *cf, const char *domain, const char *selector)
+{
+	size_t i;
+
+	for (i = 0; i < cf->nkeys; i++)
+		if (strcasecmp(cf->keys[i].domain, domain) == 0 &&
+		    strcmp(cf->keys[i].selector, selector) == 0)
+			return &cf->keys[i];
+	return NULL;
+}
+
 /* time_shape - "YYYY-MM-DD", optionally "THH:MM:SS", optionally "Z" */
 static int
 time_shape(const char *s)

@@ -119,6 +119,8 @@ struct sigkey *conf_add_key(struct conf *, const char *, const char *,
 	    const char *, const char *);
 int	conf_load_keys(struct conf *, struct why *);
 struct sigkey *conf_find_key(const struct conf *, const char *);
+const struct sigkey *conf_key_of(const struct conf *, const char *,
+	    const char *);
 int	conf_parse_time(const char *, time_t *);
 int	conf_rotating(const struct conf *);
 void	conf_load_state(struct conf *);

@@ -502,13 +502,9 @@ succeed(const struct conf *cf, struct keystate *ks, const char *domain,
 static const char *
 found_file(const struct conf *cf, const char *domain, const char *selector)
 {
-	size_t i;
+	const struct sigkey *k = conf_key_of(cf, domain, selector);
 
-	for (i = 0; i < cf->nkeys; i++)
-		if (strcasecmp(cf->keys[i].domain, domain) == 0 &&
-		    strcmp(cf->keys[i].selector, selector) == 0)
-			return cf->keys[i].keyfile;
-	return NULL;
+	return k != NULL ? k->keyfile : NULL;
 }
 
 /*
