@@ -147,16 +147,25 @@ deadline_accepted(void)
 	accepted = 1;
 }
 
-/* deadline_hold - SIGALRM and SIGTERM wait; old gets the mask to restore */
-void
-deadline_hold(sigset_t *old)
+/* hold - the signals in sigs (0-terminated) wait; old gets the mask */
+static void
+hold(const int *sigs, sigset_t *old)
 {
 	sigset_t block;
 
 	sigemptyset(&block);
-	sigaddset(&block, SIGALRM);
-	sigaddset(&block, SIGTERM);
+	for (; *sigs != 0; sigs++)
+		sigaddset(&block, *sigs);
 	sigprocmask(SIG_BLOCK, &block, old);
+}
+
+/* deadline_hold - SIGALRM and SIGTERM wait; old gets the mask to restore */
+void
+deadline_hold(sigset_t *old)
+{
+	static const int both[] = { SIGALRM, SIGTERM, 0 };
+
+	hold(both, old);
 }
 
 /*
@@ -167,11 +176,9 @@ deadline_hold(sigset_t *old)
 void
 deadline_hold_term(sigset_t *old)
 {
-	sigset_t block;
+	static const int term[] = { SIGTERM, 0 };
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, old);
+	hold(term, old);
 }
 
 /* deadline_release - the mask from before deadline_hold() again */

@@ -524,8 +524,6 @@ smtpout_send(struct smtpout *so, const struct conf *cf,
 		all(res, n, 451, text);
 		return -1;
 	}
-	if (so->atomic && code / 100 == 2)
-		deadline_accepted();	/* deliver: the next hop has it now */
-	all(res, n, code, text);
+	all(res, n, code, text);	/* a 2xx: send_data told deadline_accepted */
 	return 0;
 }
