@@ -42,10 +42,7 @@
 # the host's mail system is not touched) and prints a Markdown table.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-if [ -z "${DKIMPIPE_SANDBOX:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "bench-postfix: run as root" >&2; exit 1; }
-	exec sh "$TOP/tests/sandbox.sh" bash "$0" "$@"
-fi
+. "$TOP/tests/lib/in-sandbox.bash"
 N=${1:-300}
 ROUNDS=${2:-3}
 BYTES=${3:-4096}

@@ -26,10 +26,7 @@
 # host's mail system is not touched).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-if [ -z "${DKIMPIPE_SANDBOX:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "soak: run as root" >&2; exit 1; }
-	exec sh "$TOP/tests/sandbox.sh" bash "$0" "$@"
-fi
+. "$TOP/tests/lib/in-sandbox.bash"
 N=${1:-5000}
 MAXSIZE=${2:-5242880}
 VARIANTS=${SOAK_VARIANTS:-deliver-sendmail deliver-smtp lmtp-smtp}
