@@ -234,3 +234,38 @@ print("EXIT", p.wait())' "$DKIMPIPE" "$CONF"
 	echo "$output" | grep -q '^500 5.5.1 this is SMTP: use EHLO$'
 	echo "$output" | grep -qx '250 dkimpipe'
 }
+
+@test "internal_hosts: signed when XFORWARD names an internal client; passed on unsigned, and the log says why, without XFORWARD or from outside" {
+	start_sink "8BITMIME SMTPUTF8 DSN XFORWARD PIPELINING"
+	echo 'internal_hosts = 192.0.2.0/24' >> "$CONF"
+	run session <<-EOF
+	GREETING
+	EHLO mx.example.com
+	XFORWARD NAME=in.example ADDR=192.0.2.7 PROTO=ESMTP
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	XFORWARD NAME=out.example ADDR=198.51.100.9 PROTO=ESMTP
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	QUIT
+	EOF
+	echo "$output"
+	[ "$(stored)" -eq 2 ]
+	$PY "$LIB/verify-dkimpy.py" "$W/k/keys.txt" "$SINK/1.eml"
+	[ "$(signatures "$SINK/2.eml" | wc -l)" -eq 0 ]
+	[[ $output == *"2: not signed: client 198.51.100.9 is not in internal_hosts"* ]]
+	run session <<-EOF
+	GREETING
+	EHLO mx.example.com
+	MAIL FROM:<alice@example.com>
+	RCPT TO:<bob@example.org>
+	DATA $MSG
+	QUIT
+	EOF
+	echo "$output"
+	[ "$(stored)" -eq 3 ]
+	[ "$(signatures "$SINK/3.eml" | wc -l)" -eq 0 ]
+	[[ $output == *"not signed: the SMTP client sent no XFORWARD (it is not Postfix's smtpd with smtpd_proxy_filter)"* ]]
+}

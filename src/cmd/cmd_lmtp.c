@@ -93,7 +93,9 @@ lmtp_replies(struct session *s, const struct verdict *v)
 }
 
 static const struct dialect lmtp_dialect = {
-	"LMTP", 1, lmtp_mail, lmtp_rcpt, lmtp_pass, lmtp_replies
+	"LMTP", 1, "the LMTP client sent no XFORWARD (set "
+	"lmtp_send_xforward_command = yes)",
+	lmtp_mail, lmtp_rcpt, lmtp_pass, lmtp_replies
 };
 
 int

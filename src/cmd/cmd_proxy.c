@@ -63,20 +63,15 @@ configured(struct session *s)
 	return -1;
 }
 
+/*
+ * forward - answer the client with the next hop's reply to MAIL or RCPT
+ * (code 0: none came, why says why: 451): 0 when it took it, else -1
+ */
 static int
-proxy_mail(struct session *s)
+forward(struct session *s, int code, const char *text, const struct why *why)
 {
-	struct why why = { 0, "" };
-	struct envelope env;
-	char text[256];
-	int code;
-
-	if (configured(s) < 0)
-		return -1;
-	session_envelope(s, &env);
-	if ((code = smtpout_mail(&s->out, &s->live.cf, &env, s->xfwd, text,
-	    sizeof(text), &why)) == 0) {
-		log_warn("NOQUEUE: %s", why.text);
+	if (code == 0) {
+		log_warn("NOQUEUE: %s", why->text);
 		lmtp_reply(&s->io, "451 %s", text);
 		return -1;
 	}
@@ -85,22 +80,29 @@ proxy_mail(struct session *s)
 }
 
 static int
+proxy_mail(struct session *s)
+{
+	struct why why = { 0, "" };
+	struct envelope env;
+	char text[256];
+
+	if (configured(s) < 0)
+		return -1;
+	session_envelope(s, &env);
+	return forward(s, smtpout_mail(&s->out, &s->live.cf, &env, s->xfwd, text,
+	    sizeof(text), &why), text, &why);
+}
+
+static int
 proxy_rcpt(struct session *s)
 {
 	struct why why = { 0, "" };
 	struct envelope env;
 	char text[256];
-	int code;
 
 	session_envelope(s, &env);
-	if ((code = smtpout_rcpt(&s->out, &s->live.cf, &env, s->nrcpt - 1, text,
-	    sizeof(text), &why)) == 0) {
-		log_warn("NOQUEUE: %s", why.text);
-		lmtp_reply(&s->io, "451 %s", text);
-		return -1;
-	}
-	relay(s, code, text);
-	return code / 100 == 2 ? 0 : -1;
+	return forward(s, smtpout_rcpt(&s->out, &s->live.cf, &env, s->nrcpt - 1,
+	    text, sizeof(text), &why), text, &why);
 }
 
 /* next_qid - "... queued as ID" in the next hop's reply: the id for the log */
@@ -167,7 +169,9 @@ proxy_replies(struct session *s, const struct verdict *v)
 }
 
 static const struct dialect proxy_dialect = {
-	"ESMTP", 0, proxy_mail, proxy_rcpt, proxy_pass, proxy_replies
+	"ESMTP", 0, "the SMTP client sent no XFORWARD (it is not Postfix's "
+	"smtpd with smtpd_proxy_filter)",
+	proxy_mail, proxy_rcpt, proxy_pass, proxy_replies
 };
 
 /* drop_to - "NAME" or "NAME:GROUP": that user, with its own group too */

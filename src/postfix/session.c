@@ -349,7 +349,7 @@ feed(void *arg, const char *p, size_t n)
 /*
  * origin - with internal_hosts, only a client that XFORWARD names as ours
  * (or no network client: sendmail(1), notices) gets signed; without
- * XFORWARD nothing says so (lmtp_send_xforward_command = yes is missing)
+ * XFORWARD nothing says so (the dialect says what is missing)
  */
 static void
 origin(struct session *s, struct signed_msg *m)
@@ -357,8 +357,7 @@ origin(struct session *s, struct signed_msg *m)
 	const struct conf *cf = &s->live.cf;
 
 	if (cf->internal.set && !s->xforward)
-		strlcpy(m->outside, "the LMTP client sent no XFORWARD (set "
-		    "lmtp_send_xforward_command = yes)", sizeof(m->outside));
+		strlcpy(m->outside, s->d->no_xforward, sizeof(m->outside));
 	else
 		pass_origin(m, cf, s->client, NULL);
 }

@@ -24,6 +24,8 @@ struct session;
 struct dialect {
 	const char	*greeting;	/* "LMTP" or "ESMTP" */
 	int		 lmtp;		/* LHLO; else EHLO and HELO */
+	/* why a transaction without XFORWARD counts as outside */
+	const char	*no_xforward;
 	/* MAIL passed its syntax: 0 when accepted, -1 when refused */
 	int	(*mail)(struct session *);
 	/* recipient nrcpt - 1 passed its syntax: 0 when accepted, -1 refused */
