@@ -90,7 +90,7 @@ demo: deps
 
 check: deps
 	$(MAKE) all unit dkimpipe-asan
-	sh tests/sandbox.sh bats tests
+	sh tests/sandbox.sh bats --timing tests
 
 # The signer under load and faults through a real Postfix; needs root.
 SOAK_MESSAGES ?= 5000
