@@ -69,6 +69,21 @@ notify(unsigned gen, int avail)
 }
 
 /*
+ * listening - is fd a listening socket? (Not just any socket: the one
+ * to postlogd that log_to = postlog opened may have the next number.)
+ */
+static int
+listening(int fd)
+{
+	struct stat st;
+	socklen_t len = sizeof(int);
+	int on = 0;
+
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
+}
+
+/*
  * masterchild_run - accept connections and hand each to conn(arg, fd),
  * which closes nothing; spent(arg) is asked before each wait. Returns 0
  * when the process should exit normally, which includes master going
@@ -79,7 +94,6 @@ int
 masterchild_run(masterchild_conn conn, void *arg, int idle, int (*spent)(void *))
 {
 	const char *g = getenv("GENERATION");
-	struct stat st;
 	struct pollfd p[2];
 	unsigned gen;
 	int fd, n;
@@ -87,7 +101,7 @@ masterchild_run(masterchild_conn conn, void *arg, int idle, int (*spent)(void *)
 	if (g == NULL)
 		return -1;
 	gen = (unsigned)strtoul(g, NULL, 8);
-	if (fstat(MC_LISTEN_FD + 1, &st) == 0 && S_ISSOCK(st.st_mode)) {
+	if (listening(MC_LISTEN_FD + 1)) {
 		log_error("master(8) passes more than one listening socket: give "
 		    "the service one address in master.cf (127.0.0.1:10027)");
 		return -1;
