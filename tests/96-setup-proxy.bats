@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # dkimpipe setup --mode proxy on a real Postfix, from Debian's stock
 # main.cf and master.cf: submission gets the before-queue recipe
-# (smtpd_proxy_filter to "dkimpipe proxy" under spawn(8), the
-# re-injection smtpd behind it). Mail over 587 is signed inside the SMTP
+# (smtpd_proxy_filter to "dkimpipe proxy" run by master(8) through a link
+# in daemon_directory, the re-injection smtpd behind it). Mail over 587 is signed inside the SMTP
 # session and queued once; a key that cannot be read answers 451 and
 # queues nothing. Other paths and sendmail re-injection are refused with
 # this mode; a second run changes nothing; --undo gives main.cf and
@@ -17,12 +17,19 @@ DP=/usr/local/sbin/dkimpipe
 setup_file() {
 	export W=$BATS_FILE_TMPDIR
 	pf_sandboxed || skip "needs root and tests/sandbox.sh (make check)"
+	# setup links dkimpipe into daemon_directory: a private copy of it
+	mkdir -p "$W/sbin"
+	cp -a /usr/lib/postfix/sbin/. "$W/sbin/"
+	mount --bind "$W/sbin" /usr/lib/postfix/sbin
 	pf_stock_setup "$W" maillog
 }
 
 teardown_file() {
 	pf_teardown "$W"
+	umount /usr/lib/postfix/sbin 2>/dev/null || true
 }
+
+LINK=/usr/lib/postfix/sbin/dkimpipe
 
 @test "setup --mode proxy: refused with other paths or sendmail re-injection, changing nothing" {
 	before=$(state)
@@ -34,15 +41,32 @@ teardown_file() {
 	echo "$output"
 	[ "$status" -eq 64 ]
 	[ "$(state)" = "$before" ]
+	# something else by the link's name in daemon_directory
+	printf '#!/bin/sh\nexit 0\n' > "$LINK"
+	chmod 755 "$LINK"
+	before=$(state)
+	run $DP setup --mode proxy example.com
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"$LINK exists and is not $DP"* ]]
+	[ "$(state)" = "$before" ]
+	rm "$LINK"
 }
 
-@test "setup --mode proxy example.com: submission's proxy filter, the spawn(8) proxy, the re-injection smtpd; check clean" {
+@test "setup --mode proxy example.com: submission's proxy filter, the proxy run by master(8) through its link, the re-injection smtpd; check clean" {
+	run $DP setup --mode proxy --dry-run example.com
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ln -s $DP $LINK"* ]]
+	[ ! -e "$LINK" ]
 	run $DP setup --mode proxy example.com
 	echo "$output"
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"ln -s $DP $LINK"* ]]
+	[ "$(readlink "$LINK")" = "$DP" ]
 	[ "$(postconf -P submission/inet/smtpd_proxy_filter)" = "submission/inet/smtpd_proxy_filter = 127.0.0.1:10027" ]
 	[ "$(postconf -P submission/inet/smtpd_proxy_options)" = "submission/inet/smtpd_proxy_options = speed_adjust" ]
-	postconf -M 127.0.0.1:10027/inet | grep -q "spawn user=dkimpipe:postdrop argv=$DP proxy"
+	postconf -M 127.0.0.1:10027/inet | tr -s ' ' | grep -q "inet n - n - 20 dkimpipe proxy user=dkimpipe:postdrop$"
 	postconf -P 127.0.0.1:10026/inet/smtpd_authorized_xforward_hosts | grep -q '= 127.0.0.0/8$'
 	[ -z "$(postconf -h content_filter)" ]
 	! postconf -P | grep -q 'content_filter=dkim' || false
@@ -73,6 +97,10 @@ teardown_file() {
 	[ -n "$qid" ]
 	! grep -q 'postfix/submission/smtpd\[[0-9]*\]: [0-9A-F]*: client=' "$PF_LOG" || false
 	wait_for grep -q "dkimpipe\[[0-9]*\]: $qid: signed, from=<alice@example.com>" "$PF_LOG"
+	# signed by a long-lived proxy that master(8) runs itself
+	pid=$(pgrep -f ' proxy user=dkimpipe' | head -n 1)
+	[ -n "$pid" ]
+	[ "$(ps -o comm= -p "$(ps -o ppid= -p "$pid" | tr -d ' ')")" = master ]
 }
 
 @test "key unreadable: the SMTP client gets 451, nothing is queued" {
@@ -97,6 +125,8 @@ teardown_file() {
 	cmp "$W/main.stock" /etc/postfix/main.cf
 	cmp "$W/master.stock" /etc/postfix/master.cf
 	[ -z "$(postconf -M 127.0.0.1:10027/inet)" ]
+	[[ "$output" == *"rm $LINK"* ]]
+	[ ! -e "$LINK" ] && [ ! -L "$LINK" ]
 	# mail goes on, unsigned, without the proxy
 	msg "after undo"
 	$PY "$LIB/smtp-send.py" 25 127.0.0.1 alice@example.com bob@example.org "$W/m.eml"

@@ -38,6 +38,7 @@
 #include "runcmd.h"
 #include "setup_apply.h"
 #include "setup_instance.h"
+#include "setup_link.h"
 #include "setup_undo.h"
 #include "usage.h"
 #include "wholefile.h"
@@ -70,6 +71,7 @@ struct args {
 	size_t		 nkeys;
 	char		 confdir[PATH_MAX];
 	char		 binary[PATH_MAX];
+	char		 link[PATH_MAX];	/* --mode proxy: daemon_directory/dkimpipe */
 	struct buf	 conf, keytable, signingtable;
 	struct buf	 networks;	/* internal_hosts, for --mode transport */
 };
@@ -684,6 +686,13 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	so = a->o.postlog && !spawned(a) ? postlog_setgid(0, why) : 0;
 	if (so < 0)
 		return -1;
+	if (a->o.mode == SETUP_PROXY) {	/* before the reload runs the proxy */
+		if ((made = setup_link_make(a->link, a->binary, 0, why)) < 0)
+			return -1;
+		if (made && (strlcpy(prev->link, a->link, sizeof(prev->link)),
+		    setup_state_save(prev, why) < 0))
+			return -1;
+	}
 	if (a->o.mode == SETUP_TRANSPORT) {	/* started before the reload routes to it */
 		if ((made = setup_instance_make(&a->o, p->size, 0, why)) < 0)
 			return -1;
@@ -697,6 +706,7 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	now.edited[0] = prev->edited[0];
 	now.edited[1] = prev->edited[1];
 	now.instance = prev->instance;
+	strlcpy(now.link, prev->link, sizeof(now.link));
 	if (setup_state_save(&now, why) < 0 || setup_state_done(a->confdir, why) < 0 ||
 	    setup_command(reload, 0, why) < 0 ||
 	    (late && write_all(paths, texts, why) < 0)) {
@@ -721,6 +731,8 @@ dry_rest(struct args *a, const struct setup_plan *p)
 		(void)postlog_setgid(1, &why);
 	if (a->o.mode == SETUP_TRANSPORT)
 		(void)setup_instance_make(&a->o, p->size, 1, &why);
+	if (a->o.mode == SETUP_PROXY)
+		(void)setup_link_make(a->link, a->binary, 1, &why);
 	(void)setup_command(reload, 1, &why);
 }
 
@@ -737,7 +749,7 @@ setup(struct args *a, struct why *why)
 	struct setup_changes c;
 	char sel[64];
 	time_t now = time(NULL);
-	int r, n;
+	int r, n, link = 1;
 
 	memset(&p, 0, sizeof(p));
 	memset(&c, 0, sizeof(c));
@@ -756,6 +768,9 @@ setup(struct args *a, struct why *why)
 	    (a->o.mode == SETUP_TRANSPORT && setup_networks(orig, &a->networks, why) < 0) ||
 	    ours(CONF_DEFAULT_PATH, why) != 0 || (a->nkeys > 1 &&
 	    (ours(KEYTABLE, why) != 0 || ours(SIGNINGTABLE, why) != 0)) ||
+	    (a->o.mode == SETUP_PROXY && (setup_link_path(a->link,
+	    sizeof(a->link), why) < 0 || (link = setup_link_there(a->link,
+	    a->binary, why)) < 0)) ||
 	    setup_plan(&p, &a->o, a->domains, a->ndomains, orig, why) < 0 ||
 	    setup_changes(&c, &p, &prev, orig != NULL ? orig : a->confdir, why) < 0)
 		goto out;
@@ -764,6 +779,8 @@ setup(struct args *a, struct why *why)
 	setup_show(&c, &p);
 	if (a->o.mode == SETUP_TRANSPORT && !setup_instance_exists())
 		n++;		/* the output instance is still to be made */
+	if (a->o.mode == SETUP_PROXY && link == 0)
+		n++;		/* the link for master(8) is still to be made */
 	if (n == 0 && c.nset == 0 && c.nwrite == 0 && c.nremove == 0) {
 		printf("dkimpipe setup: nothing to change\n");
 		records(a);

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "origin.h"
 #include "runcmd.h"
+#include "setup_link.h"
 #include "setup_plan.h"
 #include "xmem.h"
 
@@ -436,9 +437,9 @@ plan_signer(struct ctx *c)
 {
 	const char *group = c->o->postlog ? ":postdrop" : "";
 
-	if (c->o->mode == SETUP_PROXY)
-		add(c, PF_ENTRY, SETUP_PROXY_PORT "/inet", SETUP_PROXY_PORT " inet n n n - "
-		    "20 spawn user=dkimpipe%s argv=%s proxy", group, c->o->binary);
+	if (c->o->mode == SETUP_PROXY)	/* run by master(8): setup_link.c */
+		add(c, PF_ENTRY, SETUP_PROXY_PORT "/inet", SETUP_PROXY_PORT " inet n - n - "
+		    "20 " SETUP_LINK_NAME " proxy user=dkimpipe%s", group);
 	else if (c->o->mode == SETUP_SPAWN) {
 		add(c, PF_ENTRY, "dkimspawn/unix", "dkimspawn unix - n n - 20 spawn "
 		    "user=dkimpipe%s argv=%s lmtp", group, c->o->binary);

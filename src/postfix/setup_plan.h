@@ -20,7 +20,7 @@
 #define SETUP_NOTICES_MAP	"dkimpipe_notices.regexp"
 #define SETUP_SIZE_ROOM		40960	/* bytes a signed copy may grow */
 #define SETUP_SENDERS		"dkimpipe_senders"	/* --mode transport */
-#define SETUP_PROXY_PORT	"127.0.0.1:10027"	/* --mode proxy: spawn(8) */
+#define SETUP_PROXY_PORT	"127.0.0.1:10027"	/* --mode proxy, run by master(8) */
 
 enum setup_mode { SETUP_PIPE, SETUP_SPAWN, SETUP_TRANSPORT, SETUP_PROXY };
 

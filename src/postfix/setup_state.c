@@ -234,6 +234,8 @@ owned_line(struct setup_owned *o, char *line)
 		o->statoverride = 1;
 	else if (strcmp(line, "instance") == 0)
 		o->instance = 1;
+	else if (strcmp(line, "link") == 0)
+		strlcpy(o->link, arg, sizeof(o->link));
 	else if (strcmp(line, "edited") == 0)
 		o->edited[strcmp(arg, "master.cf") == 0] = 1;
 	else
@@ -286,6 +288,8 @@ setup_state_save(const struct setup_owned *o, struct why *why)
 		buf_printf(&b, "statoverride yes\n");
 	if (o->instance)
 		buf_printf(&b, "instance postfix-out\n");
+	if (o->link[0] != '\0')
+		buf_printf(&b, "link %s\n", o->link);
 	for (i = 0; i < 2; i++)
 		if (o->edited[i])
 			buf_printf(&b, "edited %s\n", cf_files[i]);

@@ -5,6 +5,7 @@
 #ifndef SETUP_STATE_H
 #define SETUP_STATE_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "pfedit.h"
@@ -22,6 +23,7 @@ struct setup_owned {
 	int		  statoverride;	/* it made postlog(1) set-gid */
 	int		  edited[2];	/* main.cf, master.cf changed by others */
 	int		  instance;	/* it made the output instance */
+	char		  link[PATH_MAX];	/* the daemon_directory link it made, or "" */
 };
 
 int	setup_state_load(struct setup_owned *, struct why *);

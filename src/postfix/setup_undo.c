@@ -4,7 +4,8 @@
  * last setup gets its old bytes back; in one that was changed, only the
  * settings setup owns go back to their old values (with postconf), and the
  * lines that differ from what setup left are shown. The tables setup wrote
- * in Postfix's directory are removed, Postfix is reloaded, and the mail
+ * in Postfix's directory are removed, Postfix is reloaded (then the
+ * link in daemon_directory it made for the proxy goes), and the mail
  * queued for the signer (a content_filter record naming dkimsign or
  * dkimlmtp) is requeued with postsuper -r, which drops that record, so it
  * is delivered once, unsigned. Postfix need not be running (then it is
@@ -24,6 +25,7 @@
 #include "runcmd.h"
 #include "setup_apply.h"
 #include "setup_instance.h"
+#include "setup_link.h"
 #include "setup_undo.h"
 #include "wholefile.h"
 #include "xmem.h"
@@ -348,7 +350,8 @@ setup_undo(const char *confdir, int dryrun, struct why *why)
 	    restore_file(confdir, &o, 0, same[1], dryrun, why) < 0 ||
 	    remove_files(&o, dryrun, why) < 0 ||
 	    (running && setup_command(reload, dryrun, why) < 0) ||
-	    (n = setup_requeue(confdir, running, dryrun, why)) < 0)
+	    (n = setup_requeue(confdir, running, dryrun, why)) < 0 ||
+	    (o.link[0] != '\0' && setup_link_remove(o.link, dryrun, why) < 0))
 		goto out;
 	if (!dryrun && setup_state_forget(why) < 0)
 		goto out;

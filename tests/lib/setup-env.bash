@@ -7,6 +7,7 @@ state() {
 	find /etc/postfix /etc/dkimpipe /var/lib/dkimpipe -type f -print0 2>/dev/null |
 	    sort -z | xargs -0 sha256sum
 	stat -c '%n %a %U %G' /usr/sbin/postlog
+	stat -c '%N' "$(postconf -h daemon_directory)/dkimpipe" 2>/dev/null || true
 }
 
 # keys_txt - the public records of the keys setup made, for the verifiers
