@@ -74,6 +74,13 @@ LINK=/usr/lib/postfix/sbin/dkimpipe
 	run runuser -u dkimpipe -- $DP check
 	echo "$output"
 	[ "$status" -eq 0 ]
+	# check says so when the link is missing
+	mv "$LINK" "$W/link.away"
+	run runuser -u dkimpipe -- $DP check
+	mv "$W/link.away" "$LINK"
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"master.cf service 127.0.0.1:10027 has master(8) run dkimpipe, but $LINK is missing"* ]]
 	keys_txt
 }
 

@@ -5,7 +5,8 @@
  * re-injection, and a route to the signer by sender
  * (sender_dependent_default_transport_maps) with re-injection into the
  * same instance. And with internal_hosts, does every master.cf entry
- * that runs "dkimpipe deliver" pass the client on (-a)? Asks postconf(1)
+ * that runs "dkimpipe deliver" pass the client on (-a)? Does one that
+ * has master(8) run dkimpipe itself find it in daemon_directory? Asks postconf(1)
  * and postmap(1) of the instance MAIL_CONFIG names; what it cannot ask
  * it does not judge (transport_maps, keyed by recipient, cannot be
  * enumerated).
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "diag.h"
@@ -148,11 +150,57 @@ check_client(const struct conf *cf, struct diag *d)
 	free(all);
 }
 
-/* pfcheck - report each set-up that would loop or hide the client */
+/* command_of - the command field (the 8th) of a master.cf line, or NULL */
+static const char *
+command_of(const char *line, size_t *len)
+{
+	const char *p = line;
+	int field;
+
+	for (field = 0; field < 7; field++) {
+		p += strcspn(p, " \t");
+		p += strspn(p, " \t");
+	}
+	*len = strcspn(p, " \t");
+	return *len > 0 ? p : NULL;
+}
+
+/*
+ * check_daemon_link - a master.cf entry that has master(8) run dkimpipe
+ * itself (the proxy) needs daemon_directory/dkimpipe; without it master
+ * only logs "bad command startup -- throttling" and the clients wait
+ */
+static void
+check_daemon_link(struct diag *d)
+{
+	char *all, *line, *p, dir[1024], path[1100];
+	const char *cmd;
+	size_t n;
+
+	all = xmalloc(PFCHECK_MASTER_MAX);
+	if (postconf_all("-M", all, PFCHECK_MASTER_MAX) == 0)
+		for (p = all; (line = strsep(&p, "\n")) != NULL; ) {
+			if ((cmd = command_of(line, &n)) == NULL || n != 8 ||
+			    strncmp(cmd, "dkimpipe", 8) != 0 ||
+			    postconf_param("daemon_directory", dir, sizeof(dir)) < 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/dkimpipe", dir);
+			if (access(path, X_OK) < 0)
+				diag(d, EX_CONFIG, "master.cf service %.*s has master(8) run "
+				    "dkimpipe, but %s is missing: master runs commands from "
+				    "daemon_directory only (ln -s the dkimpipe binary there)",
+				    (int)strcspn(line, " \t"), line, path);
+			break;
+		}
+	free(all);
+}
+
+/* pfcheck - report each set-up that would loop, hide the client or not run */
 void
 pfcheck(const struct conf *cf, struct diag *d)
 {
 	check_pickup(cf, d);
 	check_transport_loop(cf, d);
 	check_client(cf, d);
+	check_daemon_link(d);
 }
