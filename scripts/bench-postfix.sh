@@ -145,7 +145,7 @@ rspamd_start() {
 	EOF
 	rspamd -f -u _rspamd -g _rspamd -c "$RS/rspamd.conf" > "$RS/out.log" 2>&1 &
 	RSPAMD=$!
-	for i in $(seq 100); do
+	for i in $(seq 600); do		# it may take a while on a busy machine
 		(exec 9<>/dev/tcp/127.0.0.1/11332) 2>/dev/null && return 0
 		sleep 0.1
 	done
