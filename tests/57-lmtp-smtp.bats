@@ -4,6 +4,7 @@
 # recipient gets the next hop's own answer, and every doubt is a 4xx.
 
 load helper
+load lib/sink-env
 
 setup_file() {
 	export W=$BATS_FILE_TMPDIR
@@ -11,44 +12,14 @@ setup_file() {
 }
 
 setup() {
-	PORT=$((20000 + RANDOM % 20000))
-	SINK=$BATS_TEST_TMPDIR/sink
-	CONF=$BATS_TEST_TMPDIR/dkimpipe.conf
-	cat > "$CONF" <<-EOF
-	domain = example.com
-	selector = e1
-	keyfile = $W/k/ed.pem
-	reinject = smtp:[127.0.0.1]:$PORT
-	sendmail_path = /nonexistent/sendmail
-	log_to = stderr
-	EOF
-	MSG=$BATS_TEST_TMPDIR/in.eml
-	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n.a line with a leading dot\n' > "$MSG"
+	sink_setup
 }
 
 teardown() {
-	[ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null
-	return 0
+	sink_teardown
 }
-
-start_sink() {
-	$PY "$LIB/smtp-sink.py" "$PORT" "$SINK" 2>/dev/null 3>&- &
-	SINK_PID=$!
-	for i in $(seq 50); do
-		[ -e "$SINK/ready" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-stop_sink() { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true; SINK_PID=; }
 
 session() { $PY "$LIB/lmtp-client.py" "$DKIMPIPE" "$CONF"; }
-
-@test "deliver over SMTP: SIGTERM after the 250 to the dot (deliver still logging): exit 0, stored once" {
-	start_sink
-	term_after_accept stored -f alice@example.com -- bob@example.org
-}
-stored() { ls "$SINK" 2>/dev/null | grep -c '\.eml$' || true; }
 
 @test "deliver over SMTP: SIGTERM while the next hop has not yet answered the dot: waits for its 250, exit 0, stored once" {
 	start_sink

@@ -6,6 +6,7 @@
 # signed (or passed on unsigned by the policy).
 
 load helper
+load lib/sink-env
 
 setup_file() {
 	export W=$BATS_FILE_TMPDIR
@@ -13,35 +14,14 @@ setup_file() {
 }
 
 setup() {
-	PORT=$((20000 + RANDOM % 20000))
-	SINK=$BATS_TEST_TMPDIR/sink
-	CONF=$BATS_TEST_TMPDIR/dkimpipe.conf
-	cat > "$CONF" <<-EOF
-	domain = example.com
-	selector = e1
-	keyfile = $W/k/ed.pem
-	reinject = smtp:[127.0.0.1]:$PORT
-	log_to = stderr
-	EOF
-	MSG=$BATS_TEST_TMPDIR/in.eml
-	printf 'From: Alice <alice@example.com>\nTo: bob@example.org\nSubject: hi\n\nhello\n.a line with a leading dot\n' > "$MSG"
+	sink_setup
+	export SINK_EXT="8BITMIME SMTPUTF8 DSN XFORWARD"
 }
 
 teardown() {
-	[ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null
-	return 0
+	sink_teardown
 }
 
-start_sink() {
-	SINK_EXT=${1:-8BITMIME SMTPUTF8 DSN XFORWARD} $PY "$LIB/smtp-sink.py" "$PORT" "$SINK" 2>/dev/null 3>&- &
-	SINK_PID=$!
-	for i in $(seq 50); do
-		[ -e "$SINK/ready" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-stored() { ls "$SINK" 2>/dev/null | grep -c '\.eml$' || true; }
 session() { $PY "$LIB/lmtp-client.py" "$DKIMPIPE" "$CONF" proxy; }
 
 @test "pipelined transaction, three recipients one refused by the next hop: its 550 relayed, one copy for two, signed, verifies" {
