@@ -31,7 +31,7 @@ teardown_file() {
 
 LINK=/usr/lib/postfix/sbin/dkimpipe
 
-@test "setup --mode proxy: refused with other paths or sendmail re-injection, changing nothing" {
+@test "setup --mode proxy: refused with other paths, sendmail re-injection or something else named dkimpipe in daemon_directory, changing nothing; a link it cannot make leaves Postfix as it was" {
 	before=$(state)
 	run $DP setup --mode proxy --paths submission,smtp example.com
 	echo "$output"
@@ -51,6 +51,16 @@ LINK=/usr/lib/postfix/sbin/dkimpipe
 	[[ "$output" == *"$LINK exists and is not $DP"* ]]
 	[ "$(state)" = "$before" ]
 	rm "$LINK"
+	# a daemon_directory where the link cannot be made: Postfix's files
+	# stay as they were
+	mount -o remount,bind,ro /usr/lib/postfix/sbin
+	run $DP setup --mode proxy example.com
+	mount -o remount,bind,rw /usr/lib/postfix/sbin
+	echo "$output"
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"$LINK: Read-only file system"* ]]
+	cmp "$W/main.stock" /etc/postfix/main.cf
+	cmp "$W/master.stock" /etc/postfix/master.cf
 }
 
 @test "setup --mode proxy example.com: submission's proxy filter, the proxy run by master(8) through its link, the re-injection smtpd; check clean" {

@@ -681,18 +681,20 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	    setup_state_backup(a->confdir, backup, sizeof(backup), why) < 0)
 		return -1;
 	own(prev, p, sel);		/* all it may have touched, in case of failure */
-	if (setup_state_save(prev, why) < 0 || setup_apply(c, p, why) < 0)
+	if (setup_state_save(prev, why) < 0)
 		return -1;
-	so = a->o.postlog && !spawned(a) ? postlog_setgid(0, why) : 0;
-	if (so < 0)
-		return -1;
-	if (a->o.mode == SETUP_PROXY) {	/* before the reload runs the proxy */
+	if (a->o.mode == SETUP_PROXY) {	/* a failure here leaves Postfix as it was */
 		if ((made = setup_link_make(a->link, a->binary, 0, why)) < 0)
 			return -1;
 		if (made && (strlcpy(prev->link, a->link, sizeof(prev->link)),
 		    setup_state_save(prev, why) < 0))
 			return -1;
 	}
+	if (setup_apply(c, p, why) < 0)
+		return -1;
+	so = a->o.postlog && !spawned(a) ? postlog_setgid(0, why) : 0;
+	if (so < 0)
+		return -1;
 	if (a->o.mode == SETUP_TRANSPORT) {	/* started before the reload routes to it */
 		if ((made = setup_instance_make(&a->o, p->size, 0, why)) < 0)
 			return -1;
