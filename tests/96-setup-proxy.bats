@@ -51,6 +51,15 @@ LINK=/usr/lib/postfix/sbin/dkimpipe
 	[[ "$output" == *"$LINK exists and is not $DP"* ]]
 	[ "$(state)" = "$before" ]
 	rm "$LINK"
+	before=$(state)
+	# master(8) would run it as root: a copy others can change is refused
+	mkdir -p "$W/tmpbin" && chmod 1777 "$W/tmpbin"
+	cp "$DP" "$W/tmpbin/dkimpipe"
+	run "$W/tmpbin/dkimpipe" setup --mode proxy example.com
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"can be changed by others than root"* ]]
+	[ "$(state)" = "$before" ]
 	# a daemon_directory where the link cannot be made: Postfix's files
 	# stay as they were
 	mount -o remount,bind,ro /usr/lib/postfix/sbin
@@ -90,7 +99,7 @@ LINK=/usr/lib/postfix/sbin/dkimpipe
 	mv "$W/link.away" "$LINK"
 	echo "$output"
 	[ "$status" -eq 78 ]
-	[[ "$output" == *"master.cf service 127.0.0.1:10027 has master(8) run dkimpipe, but $LINK is missing"* ]]
+	[[ "$output" == *"master.cf service 127.0.0.1:10027 has master(8) run dkimpipe, but $LINK is missing or dangling"* ]]
 	keys_txt
 }
 
@@ -149,4 +158,26 @@ LINK=/usr/lib/postfix/sbin/dkimpipe
 	$PY "$LIB/smtp-send.py" 25 127.0.0.1 alice@example.com bob@example.org "$W/m.eml"
 	f=$(arrives_once "after undo")
 	[ "$(signatures "$f" | wc -l)" -eq 0 ]
+}
+
+@test "setup --undo keeps the link while another master.cf entry runs dkimpipe through it, and leaves a link that no longer leads to dkimpipe alone" {
+	run $DP setup --mode proxy example.com
+	[ "$status" -eq 0 ]
+	postconf -M '127.0.0.1:10099/inet=127.0.0.1:10099 inet n - n - 1 dkimpipe proxy user=dkimpipe'
+	run $DP setup --undo
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$LINK kept: master.cf service 127.0.0.1:10099 still runs dkimpipe through it"* ]]
+	[ "$(readlink "$LINK")" = "$DP" ]
+	postconf -MX 127.0.0.1:10099/inet
+	# set up again; the admin points the link elsewhere; undo leaves it
+	run $DP setup --mode proxy example.com
+	[ "$status" -eq 0 ]
+	ln -sfn /bin/true "$LINK"
+	run $DP setup --undo
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(readlink "$LINK")" = /bin/true ]
+	rm "$LINK"
+	postfix reload >/dev/null 2>&1
 }

@@ -72,6 +72,7 @@ struct args {
 	char		 confdir[PATH_MAX];
 	char		 binary[PATH_MAX];
 	char		 link[PATH_MAX];	/* --mode proxy: daemon_directory/dkimpipe */
+	int		 linkmake;	/* it is to be made (or pointed here) */
 	struct buf	 conf, keytable, signingtable;
 	struct buf	 networks;	/* internal_hosts, for --mode transport */
 };
@@ -439,7 +440,11 @@ state_dir(const struct passwd *pw, struct why *why)
 	return 0;
 }
 
-/* spawned - the signer runs under spawn(8), with the group postdrop for postlog */
+/*
+ * spawned - the signer is a long-lived process (spawn(8) lmtp, or the
+ * proxy run by master(8)) that logs to postlogd itself with the group
+ * postdrop, not through postlog(1)
+ */
 static int
 spawned(const struct args *a)
 {
@@ -683,11 +688,11 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	own(prev, p, sel);		/* all it may have touched, in case of failure */
 	if (setup_state_save(prev, why) < 0)
 		return -1;
-	if (a->o.mode == SETUP_PROXY) {	/* a failure here leaves Postfix as it was */
-		if ((made = setup_link_make(a->link, a->binary, 0, why)) < 0)
-			return -1;
-		if (made && (strlcpy(prev->link, a->link, sizeof(prev->link)),
-		    setup_state_save(prev, why) < 0))
+	if (a->linkmake) {	/* owned first; a failure leaves Postfix as it was */
+		strlcpy(prev->link, a->link, sizeof(prev->link));
+		strlcpy(prev->link_to, a->binary, sizeof(prev->link_to));
+		if (setup_state_save(prev, why) < 0 ||
+		    setup_link_make(a->link, a->binary, 0, why) < 0)
 			return -1;
 	}
 	if (setup_apply(c, p, why) < 0)
@@ -709,6 +714,7 @@ apply(struct args *a, struct setup_plan *p, struct setup_changes *c,
 	now.edited[1] = prev->edited[1];
 	now.instance = prev->instance;
 	strlcpy(now.link, prev->link, sizeof(now.link));
+	strlcpy(now.link_to, prev->link_to, sizeof(now.link_to));
 	if (setup_state_save(&now, why) < 0 || setup_state_done(a->confdir, why) < 0 ||
 	    setup_command(reload, 0, why) < 0 ||
 	    (late && write_all(paths, texts, why) < 0)) {
@@ -733,7 +739,7 @@ dry_rest(struct args *a, const struct setup_plan *p)
 		(void)postlog_setgid(1, &why);
 	if (a->o.mode == SETUP_TRANSPORT)
 		(void)setup_instance_make(&a->o, p->size, 1, &why);
-	if (a->o.mode == SETUP_PROXY)
+	if (a->linkmake)
 		(void)setup_link_make(a->link, a->binary, 1, &why);
 	(void)setup_command(reload, 1, &why);
 }
@@ -772,7 +778,7 @@ setup(struct args *a, struct why *why)
 	    (ours(KEYTABLE, why) != 0 || ours(SIGNINGTABLE, why) != 0)) ||
 	    (a->o.mode == SETUP_PROXY && (setup_link_path(a->link,
 	    sizeof(a->link), why) < 0 || (link = setup_link_there(a->link,
-	    a->binary, why)) < 0)) ||
+	    a->binary, strcmp(prev.link, a->link) == 0, why)) < 0)) ||
 	    setup_plan(&p, &a->o, a->domains, a->ndomains, orig, why) < 0 ||
 	    setup_changes(&c, &p, &prev, orig != NULL ? orig : a->confdir, why) < 0)
 		goto out;
@@ -781,7 +787,8 @@ setup(struct args *a, struct why *why)
 	setup_show(&c, &p);
 	if (a->o.mode == SETUP_TRANSPORT && !setup_instance_exists())
 		n++;		/* the output instance is still to be made */
-	if (a->o.mode == SETUP_PROXY && link == 0)
+	a->linkmake = a->o.mode == SETUP_PROXY && link == 0;
+	if (a->linkmake)
 		n++;		/* the link for master(8) is still to be made */
 	if (n == 0 && c.nset == 0 && c.nwrite == 0 && c.nremove == 0) {
 		printf("dkimpipe setup: nothing to change\n");

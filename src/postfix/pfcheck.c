@@ -24,7 +24,7 @@
 #include "postconf.h"
 #include "xmem.h"
 
-#define PFCHECK_MASTER_MAX	(256 * 1024)	/* bytes of "postconf -M" read */
+#define PFCHECK_MASTER_MAX	POSTCONF_MASTER_MAX
 
 /*
  * check_pickup - with a content filter on pickup (signing what sendmail(1)
@@ -150,21 +150,6 @@ check_client(const struct conf *cf, struct diag *d)
 	free(all);
 }
 
-/* command_of - the command field (the 8th) of a master.cf line, or NULL */
-static const char *
-command_of(const char *line, size_t *len)
-{
-	const char *p = line;
-	int field;
-
-	for (field = 0; field < 7; field++) {
-		p += strcspn(p, " \t");
-		p += strspn(p, " \t");
-	}
-	*len = strcspn(p, " \t");
-	return *len > 0 ? p : NULL;
-}
-
 /*
  * check_daemon_link - a master.cf entry that has master(8) run dkimpipe
  * itself (the proxy) needs daemon_directory/dkimpipe; without it master
@@ -173,26 +158,17 @@ command_of(const char *line, size_t *len)
 static void
 check_daemon_link(struct diag *d)
 {
-	char *all, *line, *p, dir[1024], path[1100];
-	const char *cmd;
-	size_t n;
+	char name[256], dir[1024], path[1100];
 
-	all = xmalloc(PFCHECK_MASTER_MAX);
-	if (postconf_all("-M", all, PFCHECK_MASTER_MAX) == 0)
-		for (p = all; (line = strsep(&p, "\n")) != NULL; ) {
-			if ((cmd = command_of(line, &n)) == NULL || n != 8 ||
-			    strncmp(cmd, "dkimpipe", 8) != 0 ||
-			    postconf_param("daemon_directory", dir, sizeof(dir)) < 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/dkimpipe", dir);
-			if (access(path, X_OK) < 0)
-				diag(d, EX_CONFIG, "master.cf service %.*s has master(8) run "
-				    "dkimpipe, but %s is missing: master runs commands from "
-				    "daemon_directory only (ln -s the dkimpipe binary there)",
-				    (int)strcspn(line, " \t"), line, path);
-			break;
-		}
-	free(all);
+	if (postconf_daemon_entry(NULL, name, sizeof(name)) != 1 ||
+	    postconf_param("daemon_directory", dir, sizeof(dir)) < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/dkimpipe", dir);
+	if (access(path, X_OK) < 0)
+		diag(d, EX_CONFIG, "master.cf service %s has master(8) run dkimpipe, "
+		    "but %s is missing or dangling: master runs commands from "
+		    "daemon_directory only (ln -sf the dkimpipe binary there)", name,
+		    path);
 }
 
 /* pfcheck - report each set-up that would loop, hide the client or not run */

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "postconf.h"
 #include "runcmd.h"
+#include "xmem.h"
 
 /*
  * unconfigured - no main.cf where these arguments point Postfix's tools
@@ -138,6 +139,52 @@ postconf_dir_all(const char *dir, const char *option, char *out, size_t size)
 	const char *a[7] = { POSTCONF_PATH, "-c", dir, option, NULL, NULL, NULL };
 
 	return run_args(a, out, size, 1);
+}
+
+/* command_of - the command field (the 8th) of a master.cf line, or NULL */
+static const char *
+command_of(const char *line, size_t *len)
+{
+	const char *p = line;
+	int field;
+
+	for (field = 0; field < 7; field++) {
+		p += strcspn(p, " \t");
+		p += strspn(p, " \t");
+	}
+	*len = strcspn(p, " \t");
+	return *len > 0 ? p : NULL;
+}
+
+/*
+ * postconf_daemon_entry - the first master.cf entry of the instance in
+ * dir (NULL: MAIL_CONFIG's) that has master(8) run dkimpipe itself (its
+ * command field is "dkimpipe"): 1 and its service name in name, 0 when
+ * there is none, -1 when postconf cannot say
+ */
+int
+postconf_daemon_entry(const char *dir, char *name, size_t size)
+{
+	char *all, *line, *p;
+	const char *cmd;
+	size_t n;
+	int r;
+
+	all = xmalloc(POSTCONF_MASTER_MAX);
+	r = dir != NULL ? postconf_dir_all(dir, "-M", all, POSTCONF_MASTER_MAX) :
+	    postconf_all("-M", all, POSTCONF_MASTER_MAX);
+	if (r == 0) {
+		for (p = all; (line = strsep(&p, "\n")) != NULL; )
+			if ((cmd = command_of(line, &n)) != NULL && n == 8 &&
+			    strncmp(cmd, "dkimpipe", 8) == 0)
+				break;
+		r = line != NULL;
+		if (r)
+			snprintf(name, size, "%.*s", (int)strcspn(line, " \t"), line);
+	} else
+		r = -1;
+	free(all);
+	return r;
 }
 
 /* postconf_dir_param - a main.cf value of the instance in DIR, $names expanded */

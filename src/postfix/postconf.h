@@ -11,12 +11,15 @@
 #define POSTMAP_PATH	"/usr/sbin/postmap"
 #define POSTMULTI_PATH	"/usr/sbin/postmulti"
 
+#define POSTCONF_MASTER_MAX	(256 * 1024)	/* bytes of "postconf -M" read */
+
 int	postconf_service(const char *, char *, size_t);
 int	postconf_all(const char *, char *, size_t);
 int	postconf_param(const char *, char *, size_t);
 int	postconf_master(const char *, char *, size_t);
 int	postmap_query(const char *, const char *, char *, size_t);
 int	postconf_dir_all(const char *, const char *, char *, size_t);
+int	postconf_daemon_entry(const char *, char *, size_t);
 int	postconf_dir_param(const char *, const char *, char *, size_t);
 int	postmulti_list(char *, size_t);
 int	postmulti_status(const char *);

@@ -1,10 +1,11 @@
 /*
  * session - the protocol engine that "dkimpipe lmtp" (LMTP, RFC 2033,
  * under spawn(8) behind Postfix's lmtp client) and "dkimpipe proxy"
- * (ESMTP, under spawn(8) as Postfix's smtpd_proxy_filter) share: the
- * greeting, hello, XFORWARD, MAIL and RCPT syntax and parameters (DSN,
- * SMTPUTF8, 8BITMIME, SIZE), the transaction state, DATA into the signer,
- * RSET, NOOP, QUIT, the bad-command limit and the process's lifetime.
+ * (ESMTP, as Postfix's smtpd_proxy_filter, under spawn(8) or run by
+ * master(8) itself) share: the greeting, hello, XFORWARD, MAIL and RCPT
+ * syntax and parameters (DSN, SMTPUTF8, 8BITMIME, SIZE), the transaction
+ * state, DATA into the signer, RSET, NOOP, QUIT, the bad-command limit
+ * and the process's lifetime.
  * What a dialect decides (struct dialect: whether MAIL and RCPT are
  * accepted, where the message goes, what the end of DATA answers) is in
  * its mode's file. The configuration is checked before every

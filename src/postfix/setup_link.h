@@ -12,8 +12,9 @@
 #define SETUP_LINK_NAME	"dkimpipe"
 
 int	setup_link_path(char *, size_t, struct why *);
-int	setup_link_there(const char *, const char *, struct why *);
+int	setup_link_there(const char *, const char *, int, struct why *);
 int	setup_link_make(const char *, const char *, int, struct why *);
-int	setup_link_remove(const char *, int, struct why *);
+int	setup_link_remove(const char *, const char *, const char *, int,
+	    struct why *);
 
 #endif

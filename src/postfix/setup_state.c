@@ -236,6 +236,8 @@ owned_line(struct setup_owned *o, char *line)
 		o->instance = 1;
 	else if (strcmp(line, "link") == 0)
 		strlcpy(o->link, arg, sizeof(o->link));
+	else if (strcmp(line, "link_to") == 0)
+		strlcpy(o->link_to, arg, sizeof(o->link_to));
 	else if (strcmp(line, "edited") == 0)
 		o->edited[strcmp(arg, "master.cf") == 0] = 1;
 	else
@@ -289,7 +291,7 @@ setup_state_save(const struct setup_owned *o, struct why *why)
 	if (o->instance)
 		buf_printf(&b, "instance postfix-out\n");
 	if (o->link[0] != '\0')
-		buf_printf(&b, "link %s\n", o->link);
+		buf_printf(&b, "link %s\nlink_to %s\n", o->link, o->link_to);
 	for (i = 0; i < 2; i++)
 		if (o->edited[i])
 			buf_printf(&b, "edited %s\n", cf_files[i]);

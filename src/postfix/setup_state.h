@@ -24,6 +24,7 @@ struct setup_owned {
 	int		  edited[2];	/* main.cf, master.cf changed by others */
 	int		  instance;	/* it made the output instance */
 	char		  link[PATH_MAX];	/* the daemon_directory link it made, or "" */
+	char		  link_to[PATH_MAX];	/* where it made it lead */
 };
 
 int	setup_state_load(struct setup_owned *, struct why *);

@@ -351,7 +351,8 @@ setup_undo(const char *confdir, int dryrun, struct why *why)
 	    remove_files(&o, dryrun, why) < 0 ||
 	    (running && setup_command(reload, dryrun, why) < 0) ||
 	    (n = setup_requeue(confdir, running, dryrun, why)) < 0 ||
-	    (o.link[0] != '\0' && setup_link_remove(o.link, dryrun, why) < 0))
+	    (o.link[0] != '\0' && setup_link_remove(o.link, o.link_to, confdir,
+	    dryrun, why) < 0))
 		goto out;
 	if (!dryrun && setup_state_forget(why) < 0)
 		goto out;
